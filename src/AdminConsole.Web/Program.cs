@@ -1,4 +1,5 @@
 using AdminConsole.Web.Data;
+using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Security;
 using AdminConsole.Web.Shared;
 
@@ -6,6 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddTopLevelSettings();
 builder.AddData();
+builder.AddPusher();
 builder.AddSecurity();
 builder.AddConsoleShell();
 
