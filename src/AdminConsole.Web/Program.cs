@@ -1,3 +1,4 @@
+using AdminConsole.Web.Auth;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Security;
@@ -10,11 +11,13 @@ builder.AddData();
 builder.AddPusher();
 builder.AddSecurity();
 builder.AddConsoleShell();
+builder.AddChannelAuth();
 
 var app = builder.Build();
 
 app.UseConsoleShell();
 app.MapConsoleShell();
+app.MapChannelAuth();
 
 app.Run();
 
