@@ -1,4 +1,5 @@
 using AdminConsole.Web.Auth;
+using AdminConsole.Web.Compose;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Security;
@@ -12,12 +13,14 @@ builder.AddPusher();
 builder.AddSecurity();
 builder.AddConsoleShell();
 builder.AddChannelAuth();
+builder.AddCompose();
 
 var app = builder.Build();
 
 app.UseConsoleShell();
 app.MapConsoleShell();
 app.MapChannelAuth();
+app.MapCompose();
 
 app.Run();
 

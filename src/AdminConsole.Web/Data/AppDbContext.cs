@@ -1,4 +1,5 @@
 using AdminConsole.Web.Classes;
+using AdminConsole.Web.Compose;
 using AdminConsole.Web.EventLog;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -11,6 +12,7 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<SchoolClass> Classes => Set<SchoolClass>();
     public DbSet<ClassMembership> ClassMemberships => Set<ClassMembership>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<SentEvent> SentEvents => Set<SentEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -89,6 +89,32 @@ namespace AdminConsole.Web.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "SentEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    SenderId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    SenderName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Channels = table.Column<string>(type: "TEXT", nullable: false),
+                    ChannelCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    EventName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Data = table.Column<string>(type: "TEXT", nullable: false),
+                    SocketId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    CreatedUtc = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    CompletedUtc = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    PusherStatus = table.Column<int>(type: "INTEGER", nullable: true),
+                    PusherBody = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    DurationMs = table.Column<int>(type: "INTEGER", nullable: true),
+                    RetryOfId = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SentEvents", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "AspNetRoleClaims",
                 columns: table => new
                 {
@@ -281,6 +307,11 @@ namespace AdminConsole.Web.Data.Migrations
                 name: "IX_ClassMemberships_UserId",
                 table: "ClassMemberships",
                 column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SentEvents_SenderId_Id",
+                table: "SentEvents",
+                columns: new[] { "SenderId", "Id" });
         }
 
         /// <inheritdoc />
@@ -306,6 +337,9 @@ namespace AdminConsole.Web.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "ClassMemberships");
+
+            migrationBuilder.DropTable(
+                name: "SentEvents");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoles");
