@@ -58,7 +58,7 @@ public static class JsJson
             case JsonObject obj:
                 sb.Append('{');
                 var first = true;
-                foreach (var (key, value) in obj)
+                foreach (var (key, value) in JsPropertyOrder(obj))
                 {
                     if (!first) sb.Append(',');
                     first = false;
@@ -81,6 +81,35 @@ public static class JsJson
                 WriteValue(sb, value);
                 break;
         }
+    }
+
+    // JS objects list array-index keys ("0", "42") first in numeric order, then the other keys in insertion order;
+    // JSON.stringify follows that order, so an object built here must too.
+    private static IEnumerable<KeyValuePair<string, JsonNode?>> JsPropertyOrder(JsonObject obj)
+    {
+        List<(uint Index, KeyValuePair<string, JsonNode?> Pair)>? indexed = null;
+        foreach (var pair in obj)
+        {
+            if (IsArrayIndex(pair.Key, out var index)) (indexed ??= []).Add((index, pair));
+        }
+        if (indexed is null) return obj;
+        return indexed.OrderBy(p => p.Index).Select(p => p.Pair).Concat(obj.Where(p => !IsArrayIndex(p.Key, out _)));
+    }
+
+    private static bool IsArrayIndex(string key, out uint index)
+    {
+        index = 0;
+        if (key.Length is 0 or > 10 || (key.Length > 1 && key[0] == '0')) return false;
+        ulong value = 0;
+        foreach (var c in key)
+        {
+            if (c is < '0' or > '9') return false;
+            value = value * 10 + (ulong)(c - '0');
+        }
+        // 2^32 - 1 is not an array index in ECMAScript.
+        if (value >= uint.MaxValue) return false;
+        index = (uint)value;
+        return true;
     }
 
     private static void WriteValue(StringBuilder sb, JsonValue value)
@@ -205,6 +234,52 @@ public static class JsJson
             sb.Append(digits[0]);
             if (k > 1) sb.Append('.').Append(digits, 1, k - 1);
             sb.Append('e').Append(e1 >= 0 ? '+' : '-').Append(Math.Abs(e1).ToString(CultureInfo.InvariantCulture));
+        }
+        return sb.ToString();
+    }
+}
+
+// System.Text.Json refuses escaped lone surrogates ("\udfff") in GetString; JS produces and accepts them, so read them anyway.
+internal static class LenientJson
+{
+    public static string GetString(System.Text.Json.JsonElement e)
+    {
+        try
+        {
+            return e.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return Unescape(e.GetRawText());
+        }
+    }
+
+    // Input is a raw JSON string token, quotes included, already validated by the parser.
+    private static string Unescape(string raw)
+    {
+        var sb = new StringBuilder(raw.Length);
+        for (var i = 1; i < raw.Length - 1; i++)
+        {
+            var c = raw[i];
+            if (c != '\\')
+            {
+                sb.Append(c);
+                continue;
+            }
+            var esc = raw[++i];
+            switch (esc)
+            {
+                case 'b': sb.Append('\b'); break;
+                case 'f': sb.Append('\f'); break;
+                case 'n': sb.Append('\n'); break;
+                case 'r': sb.Append('\r'); break;
+                case 't': sb.Append('\t'); break;
+                case 'u':
+                    sb.Append((char)int.Parse(raw.AsSpan(i + 1, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+                    i += 4;
+                    break;
+                default: sb.Append(esc); break;
+            }
         }
         return sb.ToString();
     }

@@ -1,4 +1,5 @@
 using AdminConsole.Channels;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -14,10 +15,11 @@ public static class ChannelsServiceCollectionExtensions
         var options = services.AddOptions<ChannelsOptions>();
         if (configure is not null) options.Configure(configure);
         options.ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ChannelsOptions>, ChannelsOptionsValidator>();
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new SubscriptionSigner(sp.GetRequiredService<IOptions<ChannelsOptions>>().Value));
-        services.AddSingleton(sp => new WebhookVerifier(sp.GetRequiredService<IOptions<ChannelsOptions>>().Value));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChannelsOptions>, ChannelsOptionsValidator>());
+        // TryAdd: a TimeProvider or signer registered by the app (or a test) wins.
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new SubscriptionSigner(sp.GetRequiredService<IOptions<ChannelsOptions>>().Value));
+        services.TryAddSingleton(sp => new WebhookVerifier(sp.GetRequiredService<IOptions<ChannelsOptions>>().Value));
         return services.AddHttpClient<ChannelsClient>((sp, http) =>
         {
             // The client enforces the same timeout itself (on the TimeProvider); this is the backstop for the raw HttpClient.
