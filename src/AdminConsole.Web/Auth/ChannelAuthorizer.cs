@@ -30,7 +30,7 @@ public sealed class ChannelAuthorizer(PusherApp pusher)
             return ChannelAuthDecision.Malformed("socket_id is missing or malformed (expected digits.digits).");
         if (!ChannelName.TryParse(channel, out var name, out var error))
             return ChannelAuthDecision.Malformed(error);
-        if (!name.RequiresAuthorization)
+        if (name.Kind == ChannelKind.Public)
             return ChannelAuthDecision.Malformed($"{name.Value} is not a private, presence or encrypted channel: there is nothing to sign.");
         if (user is null)
             return ChannelAuthDecision.Refused("Your account no longer exists.");
