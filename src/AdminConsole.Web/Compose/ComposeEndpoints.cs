@@ -68,8 +68,8 @@ public static class ComposeEndpoints
         var extensions = new Dictionary<string, object?>();
         if (result.Record is { } r)
         {
-            extensions["id"] = r.Id;
-            extensions["status"] = r.Status.ToString();
+            extensions["sendId"] = r.Id;
+            extensions["outcome"] = r.Status.ToString();
         }
         if (result.Succeeded)
             return TypedResults.Ok(new { id = result.Record!.Id, status = result.Record.Status.ToString(), channels = JsonSerializer.Deserialize<string[]>(result.Record.Channels), @event = result.Record.EventName, durationMs = result.Record.DurationMs });
