@@ -56,7 +56,7 @@
           group.className = "mb-2";
           group.dataset.group = "Other";
           const legend = document.createElement("legend");
-          legend.className = "fs-6 fw-semibold mb-1";
+          legend.className = "fs-6 fw-semibold mb-1 float-none";
           legend.textContent = "Other";
           group.append(legend);
           list.append(group);
@@ -134,6 +134,8 @@
     return groups;
   }
 
+  const untitledHint = () => (template.value === "announcement" && title.value.trim() === "" ? "Give the announcement a title." : null);
+
   function update() {
     const channels = selectedChannels();
     $("selected-count").textContent = `${channels.length} selected`;
@@ -174,9 +176,11 @@
     const groups = plan(channels);
     $("preview-plan").textContent = channels.length === 0
       ? "Pick at least one channel."
-      : `Event "${eventName.value}" to ${channels.length} channel(s) in ${groups.length} request(s).`;
+      : untitledHint() ??
+        `Event "${eventName.value}" to ${channels.length} channel(s) in ${groups.length} request(s).`;
 
-    sendButton.disabled = channels.length === 0 || !!parsed.error || parsed.bytes > MAX_DATA_BYTES || eventName.value.trim() === "";
+    const untitled = template.value === "announcement" && title.value.trim() === "";
+    sendButton.disabled = channels.length === 0 || untitled || !!parsed.error || parsed.bytes > MAX_DATA_BYTES || eventName.value.trim() === "";
   }
 
   // --- sending --------------------------------------------------------------------------------------------
