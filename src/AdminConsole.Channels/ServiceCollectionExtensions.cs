@@ -26,7 +26,9 @@ public static class ChannelsServiceCollectionExtensions
         return services.AddHttpClient<ChannelsClient>((sp, http) =>
         {
             // The client enforces the same timeout itself (on the TimeProvider); this is the backstop for the raw HttpClient.
-            http.Timeout = sp.GetRequiredService<IOptions<ChannelsOptions>>().Value.Timeout + TimeSpan.FromSeconds(1);
+            var timeout = sp.GetRequiredService<IOptions<ChannelsOptions>>().Value.Timeout;
+            // An invalid (non-positive) timeout is reported by the options validator, not by HttpClient's setter.
+            if (timeout > TimeSpan.Zero) http.Timeout = timeout + TimeSpan.FromSeconds(1);
         });
     }
 }
