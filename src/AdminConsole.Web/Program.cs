@@ -1,7 +1,9 @@
+using AdminConsole.Web.Classes;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Security;
 using AdminConsole.Web.Shared;
+using AdminConsole.Web.Users;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,13 +12,19 @@ builder.AddData();
 builder.AddPusher();
 builder.AddSecurity();
 builder.AddConsoleShell();
+builder.AddUsers();
+builder.AddClasses();
 
 var app = builder.Build();
+
+if (CreateAdminCommand.IsRequested(args))
+    return await CreateAdminCommand.RunAsync(app.Services, args, CommandConsole.System);
 
 app.UseConsoleShell();
 app.MapConsoleShell();
 
 app.Run();
+return 0;
 
 /// <summary>Entry point; public so WebApplicationFactory can host the app in tests.</summary>
 public partial class Program;

@@ -18,20 +18,6 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
         // Feature folders keep their own IEntityTypeConfiguration<T> classes next to their entities.
         builder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
 
-        builder.Entity<SchoolClass>(e =>
-        {
-            e.HasIndex(c => c.Name);
-            e.HasMany(c => c.Members).WithOne(m => m.Class).HasForeignKey(m => m.ClassId).OnDelete(DeleteBehavior.Cascade);
-        });
-
-        builder.Entity<ClassMembership>(e =>
-        {
-            e.HasKey(m => new { m.ClassId, m.UserId });
-            // ChannelAuthorizer asks "which classes is this user in" on every subscription.
-            e.HasIndex(m => m.UserId);
-            e.HasOne(m => m.User).WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
-        });
-
         builder.Entity<AuditEntry>(e =>
         {
             e.HasIndex(a => a.TimeUtc);
