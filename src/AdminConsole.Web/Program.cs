@@ -2,6 +2,7 @@ using AdminConsole.Web.Data;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Security;
 using AdminConsole.Web.Shared;
+using AdminConsole.Web.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,11 +11,13 @@ builder.AddData();
 builder.AddPusher();
 builder.AddSecurity();
 builder.AddConsoleShell();
+builder.AddWebhooks();
 
 var app = builder.Build();
 
 app.UseConsoleShell();
 app.MapConsoleShell();
+app.MapWebhooks();
 
 app.Run();
 
