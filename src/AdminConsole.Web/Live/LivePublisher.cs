@@ -43,7 +43,7 @@ public sealed partial class LivePublisher(
             foreach (var m in group.Members)
                 if (!p.Overflow && p.Members.Add(m) && p.Members.Count > MaxMembers) p.Overflow = true;
             Keep(p.Events, group.Events, MaxEvents, ref p.OmittedEvents);
-            Keep(p.Activity, group.Activity.Select(ToView), MaxActivity, ref p.OmittedActivity);
+            Keep(p.Activity, group.Activity, MaxActivity, ref p.OmittedActivity);
         }
         _wake.Writer.TryWrite(true);
     }
@@ -187,12 +187,12 @@ internal sealed class CommittedGroup
     public readonly HashSet<string> Channels = new(StringComparer.Ordinal);
     public readonly HashSet<(string Channel, string UserId)> Members = [];
     public readonly List<EventView> Events = [];
-    public IReadOnlyList<AuditEntry> Activity { get; set; } = [];
+    public readonly List<ActivityView> Activity = [];
+    // Kept whole here (a commit holds at most a few thousand); the publisher trims to what a screen can use.
+    public void AddActivity(ActivityView entry) => Activity.Add(entry);
 
     public void Add(long eventId, WebhookEvent e, long timeMs, long receivedMs, ProjectionChange change)
     {
-        // Bounded like the publisher: under a flood only the newest summaries matter to a screen.
-        if (Events.Count >= 200) Events.RemoveAt(0);
         Events.Add(new EventView(eventId, e.Name, e.Channel, e.UserId, e.Event, timeMs, receivedMs));
         if (e.Channel is null) return;
         if ((change & ProjectionChange.Channel) != 0) Channels.Add(e.Channel);

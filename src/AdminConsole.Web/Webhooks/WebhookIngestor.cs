@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Threading.Channels;
 using AdminConsole.Channels;
 using AdminConsole.Web.Data;
@@ -16,6 +17,9 @@ namespace AdminConsole.Web.Webhooks;
 /// this service takes everything that is waiting, stores it (batches, events, rejections, the projection and the
 /// audit entries) in ONE transaction, and only after the commit completes each request, which then answers 200.
 /// Under load a commit covers hundreds of requests: one fsync-free WAL commit instead of hundreds.
+/// Rows are written with prepared SQLite statements on the context's connection and transaction, audit entries
+/// included (same columns AuditTrail fills): measured, EF's SaveChanges for one audit entry per event cost more
+/// than everything else in the transaction together.
 /// </summary>
 public sealed partial class WebhookIngestor : BackgroundService
 {
@@ -31,14 +35,14 @@ public sealed partial class WebhookIngestor : BackgroundService
     });
 
     private readonly IServiceScopeFactory _scopes;
-    private readonly AuditTrail _audit;
+    private readonly TimeProvider _time;
     private readonly LivePublisher _live;
     private readonly ILogger<WebhookIngestor> _logger;
 
     public WebhookIngestor(IServiceScopeFactory scopes, TimeProvider time, LivePublisher live, ILogger<WebhookIngestor> logger)
     {
         _scopes = scopes;
-        _audit = new AuditTrail(time);
+        _time = time;
         _live = live;
         _logger = logger;
     }
@@ -118,7 +122,6 @@ public sealed partial class WebhookIngestor : BackgroundService
     {
         await using var scope = _scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        db.ChangeTracker.AutoDetectChangesEnabled = false;
         await db.Database.OpenConnectionAsync();
         await using var transaction = await db.Database.BeginTransactionAsync();
         var connection = (SqliteConnection)db.Database.GetDbConnection();
@@ -127,32 +130,30 @@ public sealed partial class WebhookIngestor : BackgroundService
         using var statements = new IngestStatements(connection, sqlTransaction);
         using var projector = new OccupancyProjector(connection, sqlTransaction);
         var committed = new CommittedGroup();
-        var audit = new List<AuditEntry>();
+        var now = _time.GetUtcNow().UtcDateTime;
 
         foreach (var work in group)
         {
             switch (work)
             {
                 case VerifiedDelivery d:
-                    Store(d, statements, projector, db, committed, audit);
+                    Store(d, statements, projector, committed, now);
                     break;
                 case RejectedDelivery r:
                     statements.InsertRejection(r);
-                    audit.Add(_audit.Add(db, AuditKinds.WebhookRejected, new Actor(null, "webhook sender " + (r.RemoteAddress ?? "unknown")),
+                    committed.AddActivity(statements.InsertAudit(now, AuditKinds.WebhookRejected, new Actor(null, "webhook sender " + (r.RemoteAddress ?? "unknown")),
                         target: r.BodySha256 is null ? null : "body:" + r.BodySha256,
-                        data: new { check = r.FailedCheck, reason = r.Reason, status = r.Status, length = r.BodyLength },
-                        outcome: "rejected"));
+                        data: JsonSerializer.Serialize(new { check = r.FailedCheck, reason = r.Reason, status = r.Status, length = r.BodyLength }, JsonSerializerOptions.Web),
+                        channel: null, eventName: null, outcome: "rejected"));
                     break;
             }
         }
 
-        await db.SaveChangesAsync();
         await transaction.CommitAsync();
-        committed.Activity = audit;
         return committed;
     }
 
-    private void Store(VerifiedDelivery d, IngestStatements statements, OccupancyProjector projector, AppDbContext db, CommittedGroup committed, List<AuditEntry> audit)
+    private static void Store(VerifiedDelivery d, IngestStatements statements, OccupancyProjector projector, CommittedGroup committed, DateTime now)
     {
         var (batchId, duplicate) = statements.InsertBatch(d);
         d.Result = new IngestResult(batchId, duplicate, d.Webhook.Events.Count);
@@ -160,8 +161,9 @@ public sealed partial class WebhookIngestor : BackgroundService
         if (duplicate)
         {
             // One entry per repeated delivery, not per event: the events themselves were logged the first time.
-            audit.Add(_audit.Add(db, AuditKinds.WebhookDuplicate, Actor.Pusher, target: "webhook:" + batchId,
-                data: new { sha256 = d.BodySha256, events = d.Webhook.Events.Count, time_ms = d.Webhook.TimeMs }, outcome: "duplicate"));
+            committed.AddActivity(statements.InsertAudit(now, AuditKinds.WebhookDuplicate, Actor.Pusher, target: "webhook:" + batchId,
+                data: JsonSerializer.Serialize(new { sha256 = d.BodySha256, events = d.Webhook.Events.Count, time_ms = d.Webhook.TimeMs }, JsonSerializerOptions.Web),
+                channel: null, eventName: null, outcome: "duplicate"));
             return;
         }
 
@@ -171,7 +173,7 @@ public sealed partial class WebhookIngestor : BackgroundService
             var e = events[i];
             var eventId = statements.InsertEvent(batchId, i, d, e);
             var change = projector.Apply(e.Name, e.Channel, e.UserId, e.SubscriptionCount, d.Webhook.TimeMs, i);
-            audit.Add(_audit.Add(db, AuditKinds.WebhookEvent, Actor.Pusher, target: "webhook:" + batchId, data: e.RawJson,
+            committed.AddActivity(statements.InsertAudit(now, AuditKinds.WebhookEvent, Actor.Pusher, target: "webhook:" + batchId, data: e.RawJson,
                 channel: e.Channel, eventName: e.Name, outcome: "accepted"));
             committed.Add(eventId, e, d.Webhook.TimeMs, d.ReceivedMs, change);
         }
@@ -190,6 +192,7 @@ internal sealed class IngestStatements : IDisposable
     private readonly SqliteCommand _batch;
     private readonly SqliteCommand _event;
     private readonly SqliteCommand _rejection;
+    private readonly SqliteCommand _audit;
 
     public IngestStatements(SqliteConnection connection, SqliteTransaction transaction)
     {
@@ -209,6 +212,18 @@ internal sealed class IngestStatements : IDisposable
             INSERT INTO WebhookRejections (ReceivedMs, RemoteAddress, FailedCheck, Reason, BodySha256, BodyLength, Status)
             VALUES ($received, $remote, $check, $reason, $sha, $length, $status)
             """, "$received", "$remote", "$check", "$reason", "$sha", "$length", "$status");
+        _audit = Prepare(connection, transaction, """
+            INSERT INTO AuditEntries (TimeUtc, Kind, ActorId, ActorName, Channel, EventName, Outcome, Target, Data)
+            VALUES ($time, $kind, $actorId, $actorName, $channel, $event, $outcome, $target, $data)
+            RETURNING Id
+            """, "$time", "$kind", "$actorId", "$actorName", "$channel", "$event", "$outcome", "$target", "$data");
+    }
+
+    public ActivityView InsertAudit(DateTime timeUtc, string kind, Actor actor, string? target, string? data, string? channel, string? eventName, string? outcome)
+    {
+        Set(_audit, timeUtc, kind, actor.Id, actor.Name, channel, eventName, outcome, target, data);
+        var id = (long)_audit.ExecuteScalar()!;
+        return new ActivityView(id, timeUtc, kind, actor.Name, channel, eventName, outcome, target);
     }
 
     public (long BatchId, bool Duplicate) InsertBatch(VerifiedDelivery d)
@@ -253,6 +268,7 @@ internal sealed class IngestStatements : IDisposable
         _batch.Dispose();
         _event.Dispose();
         _rejection.Dispose();
+        _audit.Dispose();
     }
 }
 
