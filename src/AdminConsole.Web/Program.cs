@@ -4,6 +4,7 @@ using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Security;
 using AdminConsole.Web.Shared;
 using AdminConsole.Web.Users;
+using AdminConsole.Web.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,6 +15,7 @@ builder.AddSecurity();
 builder.AddConsoleShell();
 builder.AddUsers();
 builder.AddClasses();
+builder.AddWebhooks();
 
 var app = builder.Build();
 
@@ -22,6 +24,7 @@ if (CreateAdminCommand.IsRequested(args))
 
 app.UseConsoleShell();
 app.MapConsoleShell();
+app.MapWebhooks();
 
 app.Run();
 return 0;
