@@ -1,4 +1,6 @@
 using AdminConsole.Web.Classes;
+using AdminConsole.Web.Auth;
+using AdminConsole.Web.Compose;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Security;
@@ -16,6 +18,8 @@ builder.AddConsoleShell();
 builder.AddUsers();
 builder.AddClasses();
 builder.AddWebhooks();
+builder.AddChannelAuth();
+builder.AddCompose();
 
 var app = builder.Build();
 
@@ -25,6 +29,8 @@ if (CreateAdminCommand.IsRequested(args))
 app.UseConsoleShell();
 app.MapConsoleShell();
 app.MapWebhooks();
+app.MapChannelAuth();
+app.MapCompose();
 
 app.Run();
 return 0;

@@ -1,4 +1,5 @@
 using AdminConsole.Web.Classes;
+using AdminConsole.Web.Compose;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Webhooks;
@@ -18,6 +19,7 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<WebhookRejection> WebhookRejections => Set<WebhookRejection>();
     public DbSet<ChannelState> ChannelStates => Set<ChannelState>();
     public DbSet<PresenceMember> PresenceMembers => Set<PresenceMember>();
+    public DbSet<SentEvent> SentEvents => Set<SentEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -126,6 +126,32 @@ namespace AdminConsole.Web.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "SentEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    SenderId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    SenderName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Channels = table.Column<string>(type: "TEXT", nullable: false),
+                    ChannelCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    EventName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Data = table.Column<string>(type: "TEXT", nullable: false),
+                    SocketId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    CreatedUtc = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    CompletedUtc = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    PusherStatus = table.Column<int>(type: "INTEGER", nullable: true),
+                    PusherBody = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    DurationMs = table.Column<int>(type: "INTEGER", nullable: true),
+                    RetryOfId = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SentEvents", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "WebhookBatches",
                 columns: table => new
                 {
@@ -402,6 +428,11 @@ namespace AdminConsole.Web.Data.Migrations
                 columns: new[] { "Present", "Channel" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_SentEvents_SenderId_Id",
+                table: "SentEvents",
+                columns: new[] { "SenderId", "Id" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_WebhookBatches_BodySha256",
                 table: "WebhookBatches",
                 column: "BodySha256",
@@ -457,6 +488,9 @@ namespace AdminConsole.Web.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "PresenceMembers");
+
+            migrationBuilder.DropTable(
+                name: "SentEvents");
 
             migrationBuilder.DropTable(
                 name: "WebhookEvents");
