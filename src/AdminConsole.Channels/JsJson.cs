@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 
 namespace AdminConsole.Channels;
 
@@ -17,6 +18,7 @@ public static class JsJson
     private static readonly JsonSerializerOptions NodeOptions = new()
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new JsStringConverter() },
     };
 
     /// <summary>Serializes a JSON node like <c>JSON.stringify</c> (no whitespace, insertion order, JS number format).</summary>
@@ -28,6 +30,7 @@ public static class JsJson
     }
 
     /// <summary>Serializes any value: a <see cref="JsonNode"/> or <see cref="JsonElement"/> as is, other objects through System.Text.Json first.</summary>
+    /// <remarks>Plain objects go through System.Text.Json, whose writer turns lone surrogates in property names (not in string values) into U+FFFD; pass a <see cref="JsonNode"/> for such names.</remarks>
     public static string Stringify(object? value) => Stringify(ToNode(value));
 
     /// <summary>Converts a value to a <see cref="JsonNode"/> (null stays null).</summary>
@@ -117,8 +120,8 @@ public static class JsJson
         switch (value.GetValueKind())
         {
             case JsonValueKind.String:
-                // TryGetValue<string> returns the original .NET string, lone surrogates included.
-                WriteString(sb, value.GetValue<string>());
+                // A parsed value may hold an escaped lone surrogate that GetValue<string> refuses; a built one returns the original string.
+                WriteString(sb, value.TryGetValue<JsonElement>(out var element) ? LenientJson.GetString(element) : value.GetValue<string>());
                 break;
             case JsonValueKind.Number:
                 var raw = value.ToJsonString();
@@ -237,6 +240,15 @@ public static class JsJson
         }
         return sb.ToString();
     }
+}
+
+// Utf8JsonWriter replaces lone surrogates with U+FFFD while JS keeps them (escaped); write string values JS's way instead.
+internal sealed class JsStringConverter : JsonConverter<string>
+{
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetString();
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) =>
+        writer.WriteRawValue(JsJson.Quote(value), skipInputValidation: true);
 }
 
 // System.Text.Json refuses escaped lone surrogates ("\udfff") in GetString; JS produces and accepts them, so read them anyway.

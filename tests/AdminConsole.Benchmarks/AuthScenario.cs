@@ -28,12 +28,12 @@ public static class AuthScenario
 {
     public const string Usage = "  auth [--users 1000] [--classes 40] [--concurrency 64] [--seconds 10]";
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(BenchArgs args)
     {
-        var users = Option(args, "--users", 1000);
-        var classCount = Option(args, "--classes", 40);
-        var concurrency = Option(args, "--concurrency", 64);
-        var seconds = Option(args, "--seconds", 10);
+        var users = args.Int("users", 1000);
+        var classCount = args.Int("classes", 40);
+        var concurrency = args.Int("concurrency", 64);
+        var seconds = args.Int("seconds", 10);
 
         using var console = new BenchConsole();
         Console.WriteLine($"auth: {users} students in {classCount} classes (3 each), console on {console.BaseUrl}, {Environment.ProcessorCount} cores, server GC={System.Runtime.GCSettings.IsServerGC}");
@@ -61,12 +61,6 @@ public static class AuthScenario
         Console.WriteLine($"audit entries written: {audited}");
         var failures = sustained.Failures + burst.Failures;
         return failures == 0 ? 0 : 1;
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
     }
 
     private sealed record Student(string Cookie, string Channel);

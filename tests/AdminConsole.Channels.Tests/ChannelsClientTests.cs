@@ -193,6 +193,23 @@ public sealed class ChannelsClientTests : IAsyncLifetime
 
         await _client.GetChannelsAsync();
         Assert.DoesNotContain(SingleRequest().Query, p => p.Key is "filter_by_prefix" or "info");
+        _api.Requests.Clear();
+
+        // Every character the channel charset allows survives the path unescaped, and the signature covers it as sent.
+        await _client.GetChannelAsync("-azAZ9_=@,.;");
+        Assert.Equal("/apps/123/channels/-azAZ9_=@,.;", SingleRequest().Path);
+    }
+
+    [Fact]
+    public async Task Encrypted_trigger_without_a_master_key_is_refused()
+    {
+        var options = OptionsFor(_api.Port);
+        options.EncryptionMasterKeyBase64 = null;
+        var client = new ChannelsClient(_http, Options.Create(options), _time);
+        var e = await Assert.ThrowsAsync<ChannelsValidationException>(() => client.TriggerAsync("private-encrypted-x", "e", "d"));
+        Assert.Equal("EncryptionMasterKeyBase64", e.Field);
+        await Assert.ThrowsAsync<ChannelsValidationException>(() => client.TriggerBatchAsync([new BatchEvent("private-encrypted-x", "e", "d")]));
+        Assert.Empty(_api.Requests);
     }
 
     [Fact]

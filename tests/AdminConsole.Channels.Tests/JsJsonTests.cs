@@ -76,6 +76,13 @@ public class JsJsonTests
     }
 
     [Fact]
+    public void Plain_objects_keep_lone_surrogates_and_emoji_like_JS()
+    {
+        Assert.Equal("{\"s\":\"\\ud800 😀 \u2028\"}", JsJson.Stringify(new { s = "\ud800 😀 \u2028" }));
+        Assert.Equal("{\"D\":{\"k\":[1,\"王\"]}}", JsJson.Stringify(new { D = new Dictionary<string, object> { ["k"] = new object[] { 1, "王" } } }));
+    }
+
+    [Fact]
     public void Plain_objects_and_elements_are_accepted()
     {
         Assert.Equal("{\"name\":\"Zoë <admin>\",\"n\":3}", JsJson.Stringify(new { name = "Zoë <admin>", n = 3 }));

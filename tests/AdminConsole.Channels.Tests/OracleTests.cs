@@ -356,8 +356,10 @@ public class OracleTests(OracleFixture fixture, ITestOutputHelper output) : ICla
         for (var i = 0; i < fixture.Presence.Count; i++)
         {
             var item = fixture.Presence[i]!;
+            // Every other input goes in as plain .NET objects (dictionaries, lists, boxed values) to cover that path too.
+            var info = i % 2 == 0 ? item["userInfo"]?.DeepClone() : Plain(item["userInfo"]);
             var ours = new SubscriptionSigner(S(item, "key"), S(item, "secret"))
-                .AuthorizePresence(S(item, "socketId"), S(item, "channel"), S(item, "userId"), item["userInfo"]?.DeepClone());
+                .AuthorizePresence(S(item, "socketId"), S(item, "channel"), S(item, "userId"), info);
             var theirs = results[i]!;
             if (ours.Auth != theirs["auth"]?.GetValue<string>() || ours.ChannelData != theirs["channel_data"]?.GetValue<string>())
             {
@@ -366,6 +368,27 @@ public class OracleTests(OracleFixture fixture, ITestOutputHelper output) : ICla
         }
         AssertNoMismatch("presence", fixture.Presence.Count, mismatches);
     }
+
+    // Property names with lone surrogates cannot pass through System.Text.Json's writer (a documented limit): keep those as nodes.
+    private static object? Plain(JsonNode? node) =>
+        node is not null && HasLoneSurrogateKey(node) ? node.DeepClone() : ToPlain(node);
+
+    private static bool HasLoneSurrogateKey(JsonNode? node) => node switch
+    {
+        JsonObject o => o.Any(p => JsJson.Quote(p.Key).Contains("\\ud", StringComparison.Ordinal) || HasLoneSurrogateKey(p.Value)),
+        JsonArray a => a.Any(HasLoneSurrogateKey),
+        _ => false,
+    };
+
+    private static object? ToPlain(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonObject o => o.ToDictionary(p => p.Key, p => ToPlain(p.Value)),
+        JsonArray a => a.Select(ToPlain).ToList(),
+        JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.String => v.GetValue<string>(),
+        JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.Number => v.GetValue<double>(),
+        _ => node.GetValue<bool>(),
+    };
 
     [Fact]
     public void User_sign_in_matches()
