@@ -36,7 +36,7 @@ public static class AuthScenario
         var seconds = args.Int("seconds", 10);
 
         using var console = new BenchConsole();
-        Console.WriteLine($"auth: {users} students in {classCount} classes (3 each), console on {console.BaseUrl}, {Environment.ProcessorCount} cores, server GC={System.Runtime.GCSettings.IsServerGC}");
+        Console.WriteLine($"auth: load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start; {users} students in {classCount} classes (3 each), console on {console.BaseUrl}, {Environment.ProcessorCount} cores, server GC={System.Runtime.GCSettings.IsServerGC}");
         var students = await SeedAsync(console, users, classCount);
 
         using var http = new HttpClient(new SocketsHttpHandler
@@ -49,6 +49,10 @@ public static class AuthScenario
         // Warm-up: JIT, connection pool, the membership snapshot.
         await RunForAsync(http, students, concurrency, TimeSpan.FromSeconds(2));
 
+        // What this machine gives any request right now (it is shared): the same harness on GET /health/live.
+        var baseline = await RunForAsync(http, students, concurrency, TimeSpan.FromSeconds(Math.Max(2, seconds / 2)), baseline: true);
+        Report($"baseline GET /health/live ({concurrency} concurrent)", baseline);
+
         var sustained = await RunForAsync(http, students, concurrency, TimeSpan.FromSeconds(seconds));
         Report($"sustained ({concurrency} concurrent, {seconds} s)", sustained);
 
@@ -59,13 +63,14 @@ public static class AuthScenario
         await console.DrainAuditAsync();
         var audited = await console.CountAuditAsync();
         Console.WriteLine($"audit entries written: {audited}");
-        var failures = sustained.Failures + burst.Failures;
+        var failures = baseline.Failures + sustained.Failures + burst.Failures;
         return failures == 0 ? 0 : 1;
     }
 
     private sealed record Student(string Cookie, string Channel);
 
-    private sealed record Result(int Requests, int Failures, TimeSpan Elapsed, double[] LatenciesMs);
+    /// <param name="Cpu">CPU time this process (console and load generator) used during the phase.</param>
+    private sealed record Result(int Requests, int Failures, TimeSpan Elapsed, double[] LatenciesMs, TimeSpan Cpu);
 
     private static void Report(string phase, Result r)
     {
@@ -73,12 +78,18 @@ public static class AuthScenario
         double P(double q) => r.LatenciesMs.Length == 0 ? 0 : r.LatenciesMs[Math.Min(r.LatenciesMs.Length - 1, (int)Math.Ceiling(q * r.LatenciesMs.Length) - 1)];
         Console.WriteLine($"{phase}: {r.Requests} requests in {r.Elapsed.TotalSeconds:0.00} s = {r.Requests / r.Elapsed.TotalSeconds:0} req/s; " +
                           $"p50 {P(0.50):0.00} ms, p90 {P(0.90):0.00} ms, p99 {P(0.99):0.00} ms, max {P(1):0.00} ms; non-200: {r.Failures}");
+        // On a shared machine the wall-clock rate depends on the neighbours; CPU per request does not.
+        var perRequestUs = r.Cpu.TotalMicroseconds / Math.Max(1, r.Requests);
+        Console.WriteLine($"  CPU: {r.Cpu.TotalSeconds:0.00} s of {Environment.ProcessorCount * r.Elapsed.TotalSeconds:0.00} core-seconds available " +
+                          $"({r.Cpu / (Environment.ProcessorCount * r.Elapsed):P0}); {perRequestUs:0} µs per request (console + load generator) " +
+                          $"= {Environment.ProcessorCount * 1_000_000 / perRequestUs:0} req/s if this process had all {Environment.ProcessorCount} cores");
     }
 
-    private static async Task<Result> RunForAsync(HttpClient http, IReadOnlyList<Student> students, int concurrency, TimeSpan duration)
+    private static async Task<Result> RunForAsync(HttpClient http, IReadOnlyList<Student> students, int concurrency, TimeSpan duration, bool baseline = false)
     {
         var latencies = new List<double>[concurrency];
         var failures = 0;
+        var cpu = Environment.CpuUsage.TotalTime;
         var stop = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
         {
@@ -87,14 +98,15 @@ public static class AuthScenario
             while (stop.Elapsed < duration)
             {
                 var s = students[n++ % students.Count];
-                var (ok, ms) = await AuthorizeAsync(http, s, n);
+                var (ok, ms) = baseline ? await BaselineAsync(http, s) : await AuthorizeAsync(http, s, n);
                 mine.Add(ms);
                 if (!ok) Interlocked.Increment(ref failures);
             }
         })).ToArray();
         await Task.WhenAll(workers);
+        var elapsed = stop.Elapsed;
         var all = latencies.SelectMany(l => l).ToArray();
-        return new Result(all.Length, failures, stop.Elapsed, all);
+        return new Result(all.Length, failures, elapsed, all, Environment.CpuUsage.TotalTime - cpu);
     }
 
     private static async Task<Result> BurstAsync(HttpClient http, IReadOnlyList<Student> students)
@@ -109,10 +121,22 @@ public static class AuthScenario
             latencies[i] = ms;
             if (!ok) Interlocked.Increment(ref failures);
         })).ToArray();
+        var cpu = Environment.CpuUsage.TotalTime;
         var clock = Stopwatch.StartNew();
         start.SetResult();
         await Task.WhenAll(tasks);
-        return new Result(students.Count, failures, clock.Elapsed, latencies);
+        return new Result(students.Count, failures, clock.Elapsed, latencies, Environment.CpuUsage.TotalTime - cpu);
+    }
+
+    /// <summary>The same client, cookie and connection against the cheapest endpoint: what the pipeline and loopback TCP cost here.</summary>
+    private static async Task<(bool Ok, double Ms)> BaselineAsync(HttpClient http, Student s)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health/live");
+        request.Headers.Add("Cookie", s.Cookie);
+        var t0 = Stopwatch.GetTimestamp();
+        using var response = await http.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+        return (response.StatusCode == HttpStatusCode.OK, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
     }
 
     private static async Task<(bool Ok, double Ms)> AuthorizeAsync(HttpClient http, Student s, int n)
