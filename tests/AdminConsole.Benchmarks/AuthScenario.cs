@@ -36,7 +36,7 @@ public static class AuthScenario
         var seconds = args.Int("seconds", 10);
 
         using var console = new BenchConsole();
-        Console.WriteLine($"auth: load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start; {users} students in {classCount} classes (3 each), console on {console.BaseUrl}, {Environment.ProcessorCount} cores, server GC={System.Runtime.GCSettings.IsServerGC}");
+        Console.WriteLine($"auth: load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")} at start; {users} students in {classCount} classes (3 each), console on {console.BaseUrl}, {Environment.ProcessorCount} cores, server GC={System.Runtime.GCSettings.IsServerGC}");
         var students = await SeedAsync(console, users, classCount);
 
         using var http = new HttpClient(new SocketsHttpHandler
