@@ -1,5 +1,7 @@
 extern alias web;
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Security.Claims;
 using AdminConsole.Web.Classes;
@@ -70,7 +72,33 @@ public static class AuthScenario
     private sealed record Student(string Cookie, string Channel);
 
     /// <param name="Cpu">CPU time this process (console and load generator) used during the phase.</param>
-    private sealed record Result(int Requests, int Failures, TimeSpan Elapsed, double[] LatenciesMs, TimeSpan Cpu);
+    /// <param name="ServerMs">ASP.NET Core's own http.server.request.duration for the phase's requests: time inside the server, without the client's queueing.</param>
+    private sealed record Result(int Requests, int Failures, TimeSpan Elapsed, double[] LatenciesMs, TimeSpan Cpu, double[] ServerMs);
+
+    /// <summary>Collects ASP.NET Core's request durations (the console runs in this process).</summary>
+    private sealed class ServerDurations : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private ConcurrentBag<double> _ms = [];
+
+        public ServerDurations()
+        {
+            _listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "Microsoft.AspNetCore.Hosting" && instrument.Name == "http.server.request.duration")
+                    l.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<double>((_, seconds, _, _) => _ms.Add(seconds * 1000));
+            _listener.Start();
+        }
+
+        /// <summary>The durations since the last call.</summary>
+        public double[] Take() => Interlocked.Exchange(ref _ms, []).ToArray();
+
+        public void Dispose() => _listener.Dispose();
+    }
+
+    private static readonly ServerDurations Server = new();
 
     private static void Report(string phase, Result r)
     {
@@ -78,6 +106,9 @@ public static class AuthScenario
         double P(double q) => r.LatenciesMs.Length == 0 ? 0 : r.LatenciesMs[Math.Min(r.LatenciesMs.Length - 1, (int)Math.Ceiling(q * r.LatenciesMs.Length) - 1)];
         Console.WriteLine($"{phase}: {r.Requests} requests in {r.Elapsed.TotalSeconds:0.00} s = {r.Requests / r.Elapsed.TotalSeconds:0} req/s; " +
                           $"p50 {P(0.50):0.00} ms, p90 {P(0.90):0.00} ms, p99 {P(0.99):0.00} ms, max {P(1):0.00} ms; non-200: {r.Failures}");
+        Array.Sort(r.ServerMs);
+        double S(double q) => r.ServerMs.Length == 0 ? 0 : r.ServerMs[Math.Min(r.ServerMs.Length - 1, (int)Math.Ceiling(q * r.ServerMs.Length) - 1)];
+        Console.WriteLine($"  inside the server (http.server.request.duration, {r.ServerMs.Length} requests): p50 {S(0.50):0.00} ms, p90 {S(0.90):0.00} ms, p99 {S(0.99):0.00} ms, max {S(1):0.00} ms");
         // On a shared machine the wall-clock rate depends on the neighbours; CPU per request does not.
         var perRequestUs = r.Cpu.TotalMicroseconds / Math.Max(1, r.Requests);
         Console.WriteLine($"  CPU: {r.Cpu.TotalSeconds:0.00} s of {Environment.ProcessorCount * r.Elapsed.TotalSeconds:0.00} core-seconds available " +
@@ -90,6 +121,7 @@ public static class AuthScenario
         var latencies = new List<double>[concurrency];
         var failures = 0;
         var cpu = Environment.CpuUsage.TotalTime;
+        Server.Take();
         var stop = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
         {
@@ -106,7 +138,7 @@ public static class AuthScenario
         await Task.WhenAll(workers);
         var elapsed = stop.Elapsed;
         var all = latencies.SelectMany(l => l).ToArray();
-        return new Result(all.Length, failures, elapsed, all, Environment.CpuUsage.TotalTime - cpu);
+        return new Result(all.Length, failures, elapsed, all, Environment.CpuUsage.TotalTime - cpu, Server.Take());
     }
 
     private static async Task<Result> BurstAsync(HttpClient http, IReadOnlyList<Student> students)
@@ -122,10 +154,11 @@ public static class AuthScenario
             if (!ok) Interlocked.Increment(ref failures);
         })).ToArray();
         var cpu = Environment.CpuUsage.TotalTime;
+        Server.Take();
         var clock = Stopwatch.StartNew();
         start.SetResult();
         await Task.WhenAll(tasks);
-        return new Result(students.Count, failures, clock.Elapsed, latencies, Environment.CpuUsage.TotalTime - cpu);
+        return new Result(students.Count, failures, clock.Elapsed, latencies, Environment.CpuUsage.TotalTime - cpu, Server.Take());
     }
 
     /// <summary>The same client, cookie and connection against the cheapest endpoint: what the pipeline and loopback TCP cost here.</summary>
