@@ -58,8 +58,6 @@ public sealed partial class AuthDecisionRecorder(IServiceScopeFactory scopes, Au
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            // Only inserts: nothing to detect, and scanning hundreds of new entries per save is the writer's main cost.
-            db.ChangeTracker.AutoDetectChangesEnabled = false;
             foreach (var r in batch)
                 trail.Add(db, r.Kind, r.Actor, target: r.Actor.Id is null ? null : "user:" + r.Actor.Id,
                     data: new { reason = r.Reason, socket_id = r.SocketId }, channel: r.Channel, outcome: r.Outcome);
