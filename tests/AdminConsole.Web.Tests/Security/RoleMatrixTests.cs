@@ -61,6 +61,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.Console console) : IClassFix
         Page("/Classes/Details/1", Admin),
         Page("/Identity/Account/Manage", Everyone),
         Page("/Identity/Account/Manage/ChangePassword", Everyone),
+        Page("/Identity/Account/Manage/PersonalData", Everyone),
         Public("/Identity/Account/Login"),
         Public("/health/live"),
         Public("/health/ready"),

@@ -90,6 +90,24 @@ public class SignInTests(ConsoleFactory factory) : IClassFixture<ConsoleFactory>
         Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/EventLog")).StatusCode); // the cookie is gone
     }
 
+    [Fact]
+    public async Task Users_cannot_delete_their_own_account_only_an_administrator_can()
+    {
+        var user = await factory.CreateUserAsync("Student");
+        var client = await factory.SignInAsync(user.Email!, "Throwaway-pw-123");
+
+        var get = await client.GetAsync("/Identity/Account/Manage/DeletePersonalData");
+        var post = await client.PostFormAsync("/Identity/Account/Manage/DeletePersonalData",
+            new() { ["Input.Password"] = "Throwaway-pw-123" }, formPageUrl: "/Identity/Account/Manage");
+        var personalData = await client.GetDocumentAsync("/Identity/Account/Manage/PersonalData");
+
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);
+        Assert.Equal(1, await factory.QueryAsync(db => Task.FromResult(db.Users.Count(u => u.Id == user.Id))));
+        Assert.Null(personalData.QuerySelector("a[href*=DeletePersonalData]"));
+        Assert.NotNull(personalData.QuerySelector("form#download-data"));
+    }
+
     [Theory]
     [InlineData("/Identity/Account/Register")]
     [InlineData("/Identity/Account/RegisterConfirmation")]
