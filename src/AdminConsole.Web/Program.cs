@@ -1,9 +1,12 @@
 using AdminConsole.Web.Classes;
+using AdminConsole.Web.Auth;
+using AdminConsole.Web.Compose;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Security;
 using AdminConsole.Web.Shared;
 using AdminConsole.Web.Users;
+using AdminConsole.Web.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,6 +17,9 @@ builder.AddSecurity();
 builder.AddConsoleShell();
 builder.AddUsers();
 builder.AddClasses();
+builder.AddWebhooks();
+builder.AddChannelAuth();
+builder.AddCompose();
 
 var app = builder.Build();
 
@@ -22,6 +28,9 @@ if (CreateAdminCommand.IsRequested(args))
 
 app.UseConsoleShell();
 app.MapConsoleShell();
+app.MapWebhooks();
+app.MapChannelAuth();
+app.MapCompose();
 
 app.Run();
 return 0;

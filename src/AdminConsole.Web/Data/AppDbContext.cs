@@ -1,5 +1,8 @@
 using AdminConsole.Web.Classes;
+using AdminConsole.Web.Compose;
 using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Occupancy;
+using AdminConsole.Web.Webhooks;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,6 +14,12 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<SchoolClass> Classes => Set<SchoolClass>();
     public DbSet<ClassMembership> ClassMemberships => Set<ClassMembership>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<WebhookBatch> WebhookBatches => Set<WebhookBatch>();
+    public DbSet<ReceivedWebhookEvent> WebhookEvents => Set<ReceivedWebhookEvent>();
+    public DbSet<WebhookRejection> WebhookRejections => Set<WebhookRejection>();
+    public DbSet<ChannelState> ChannelStates => Set<ChannelState>();
+    public DbSet<PresenceMember> PresenceMembers => Set<PresenceMember>();
+    public DbSet<SentEvent> SentEvents => Set<SentEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
