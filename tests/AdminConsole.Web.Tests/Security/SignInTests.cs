@@ -58,6 +58,17 @@ public class SignInTests(ConsoleFactory factory) : IClassFixture<ConsoleFactory>
     }
 
     [Fact]
+    public async Task A_password_typed_into_the_email_field_is_not_written_down()
+    {
+        var client = factory.CreateBrowserLikeClient();
+        var response = await client.PostFormAsync("/Identity/Account/Login", Login("Secret-typed-here-42", "Whatever-pw-123"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode); // the form again, with its message
+        var entries = await factory.QueryAsync(db => Task.FromResult(db.AuditEntries.Select(e => e.ActorName + e.Target + e.Data).ToList()));
+        Assert.DoesNotContain(entries, e => e.Contains("Secret-typed-here-42"));
+    }
+
+    [Fact]
     public async Task Five_failures_lock_the_account_even_the_right_password_is_then_refused_and_the_lockout_is_audited()
     {
         var user = await factory.CreateUserAsync("Teacher");
