@@ -1,4 +1,5 @@
 using AdminConsole.Web.Data;
+using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Security;
 using AdminConsole.Web.Shared;
@@ -10,11 +11,13 @@ builder.AddData();
 builder.AddPusher();
 builder.AddSecurity();
 builder.AddConsoleShell();
+builder.AddEventLog();
 
 var app = builder.Build();
 
 app.UseConsoleShell();
 app.MapConsoleShell();
+app.MapEventLog();
 
 app.Run();
 

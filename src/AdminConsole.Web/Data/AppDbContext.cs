@@ -11,6 +11,15 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<SchoolClass> Classes => Set<SchoolClass>();
     public DbSet<ClassMembership> ClassMemberships => Set<ClassMembership>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<AuditChainState> AuditChainStates => Set<AuditChainState>();
+    public DbSet<ActivityMinute> ActivityMinutes => Set<ActivityMinute>();
+
+    // Added audit entries are sealed into the hash chain in the same transaction (EventLog/AuditChain.cs).
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
+        AuditChain.Save(this, () => base.SaveChanges(acceptAllChangesOnSuccess));
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default) =>
+        AuditChain.SaveAsync(this, ct => base.SaveChangesAsync(acceptAllChangesOnSuccess, ct), cancellationToken);
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -30,13 +39,6 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
             // ChannelAuthorizer asks "which classes is this user in" on every subscription.
             e.HasIndex(m => m.UserId);
             e.HasOne(m => m.User).WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
-        });
-
-        builder.Entity<AuditEntry>(e =>
-        {
-            e.HasIndex(a => a.TimeUtc);
-            e.HasIndex(a => new { a.Kind, a.Id });
-            e.HasIndex(a => new { a.Channel, a.Id });
         });
     }
 }
