@@ -42,5 +42,7 @@ internal sealed class ActivityMinuteConfiguration : IEntityTypeConfiguration<Act
         // The key doubles as the charts' index: a range of minutes, grouped by kind.
         e.HasKey(m => new { m.StartUnixMs, m.Kind });
         e.Property(m => m.Kind).HasMaxLength(64);
+        // Covering index for the occupancy baseline (a sum over one kind's earlier minutes).
+        e.HasIndex(m => new { m.Kind, m.StartUnixMs, m.Count });
     }
 }

@@ -149,6 +149,8 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasKey("StartUnixMs", "Kind");
 
+                    b.HasIndex("Kind", "StartUnixMs", "Count");
+
                     b.ToTable("ActivityMinutes", (string)null);
                 });
 

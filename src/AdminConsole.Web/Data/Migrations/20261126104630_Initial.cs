@@ -255,6 +255,11 @@ namespace AdminConsole.Web.Data.Migrations
                 values: new object[] { 1, new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 0L, new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 0L });
 
             migrationBuilder.CreateIndex(
+                name: "IX_ActivityMinutes_Kind_StartUnixMs_Count",
+                table: "ActivityMinutes",
+                columns: new[] { "Kind", "StartUnixMs", "Count" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_AspNetRoleClaims_RoleId",
                 table: "AspNetRoleClaims",
                 column: "RoleId");

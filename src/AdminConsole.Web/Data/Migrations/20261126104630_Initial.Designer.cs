@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AdminConsole.Web.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261126104050_Initial")]
+    [Migration("20261126104630_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -151,6 +151,8 @@ namespace AdminConsole.Web.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.HasKey("StartUnixMs", "Kind");
+
+                    b.HasIndex("Kind", "StartUnixMs", "Count");
 
                     b.ToTable("ActivityMinutes", (string)null);
                 });
