@@ -99,7 +99,7 @@ public static class AuditChain
         db.ChangeTracker.Entries<AuditEntry>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
 
     /// <summary>A write first, so the transaction owns the write lock before it reads the head (see remarks).</summary>
-    private static DbCommand HeadCommand(DbTransaction tx)
+    internal static DbCommand HeadCommand(DbTransaction tx)
     {
         var cmd = tx.Connection!.CreateCommand();
         cmd.Transaction = tx;
@@ -119,7 +119,7 @@ public static class AuditChain
         }
     }
 
-    private static IEnumerable<DbCommand> WriteCommands(DbTransaction tx, List<AuditEntry> added)
+    internal static IEnumerable<DbCommand> WriteCommands(DbTransaction tx, List<AuditEntry> added)
     {
         var last = added[^1];
         var head = tx.Connection!.CreateCommand();
@@ -199,3 +199,71 @@ public static class AuditChain
         buffer.Advance(length);
     }
 }
+
+/// <summary>
+/// Seals audit entries that a raw-SQL writer inserts itself (the webhook ingestor, whose prepared statements are
+/// what let it keep up with Pusher's bursts). Same chain, same rules as <see cref="AuditChain"/>: opening it takes
+/// the write lock and reads the head; <see cref="Complete"/> moves the head and bumps the activity counters, in the
+/// writer's transaction.
+/// </summary>
+internal sealed class RawAuditAppender : IDisposable
+{
+    private readonly DbTransaction _tx;
+    private readonly DbCommand _insert;
+    private readonly List<AuditEntry> _added = [];
+    private long _headId;
+    private byte[] _headHash;
+
+    public RawAuditAppender(DbTransaction tx)
+    {
+        _tx = tx;
+        using (var read = AuditChain.HeadCommand(tx))
+        using (var reader = read.ExecuteReader())
+        {
+            if (!reader.Read())
+                throw new InvalidOperationException("The audit chain state row is missing; was the Initial migration applied?");
+            _headId = reader.GetInt64(0);
+            _headHash = (byte[])reader.GetValue(1);
+        }
+        _insert = tx.Connection!.CreateCommand();
+        _insert.Transaction = tx;
+        _insert.CommandText = """
+            INSERT INTO AuditEntries (Id, TimeUtc, Kind, ActorId, ActorName, Channel, EventName, Outcome, Target, Data, Hash)
+            VALUES ($id, $time, $kind, $actorId, $actorName, $channel, $event, $outcome, $target, $data, $hash)
+            """;
+        foreach (var name in new[] { "$id", "$time", "$kind", "$actorId", "$actorName", "$channel", "$event", "$outcome", "$target", "$data", "$hash" })
+        {
+            var p = _insert.CreateParameter();
+            p.ParameterName = name;
+            _insert.Parameters.Add(p);
+        }
+        _insert.Prepare();
+    }
+
+    public AuditEntry Append(AuditEntry entry)
+    {
+        entry.Id = ++_headId;
+        entry.Hash = AuditChain.ComputeHash(_headHash, entry);
+        _headHash = entry.Hash;
+        object?[] values = [entry.Id, entry.TimeUtc, entry.Kind, entry.ActorId, entry.ActorName, entry.Channel, entry.EventName, entry.Outcome, entry.Target, entry.Data, entry.Hash];
+        for (var i = 0; i < values.Length; i++)
+            _insert.Parameters[i].Value = values[i] ?? DBNull.Value;
+        _insert.ExecuteNonQuery();
+        _added.Add(entry);
+        return entry;
+    }
+
+    /// <summary>Moves the chain head and the per-minute counters; call once, before the commit.</summary>
+    public void Complete()
+    {
+        if (_added.Count == 0)
+            return;
+        foreach (var cmd in AuditChain.WriteCommands(_tx, _added))
+            using (cmd)
+                cmd.ExecuteNonQuery();
+        _added.Clear();
+    }
+
+    public void Dispose() => _insert.Dispose();
+}
+

@@ -50,6 +50,15 @@ public sealed class RoleMatrixTests(RoleMatrixTests.Console console) : IClassFix
         Page("/Presence", Admin, Teacher),
         Page("/Compose", Admin, Teacher),
         Page("/EventLog", Admin, Auditor),
+        Page("/EventLog?kind=signin.succeeded&channel=private-class-", Admin, Auditor),
+        Page("/EventLog/Entry/1", Admin, Auditor),
+        Api("GET", "/EventLog/activity?range=hour", Admin, Auditor),
+        Api("GET", "/EventLog/export.csv", Admin, Auditor),
+        // pusher-js posts a form; the matrix's empty JSON body has nothing to sign.
+        Api("POST", "/pusher/auth", Everyone) with { AllowedStatus = HttpStatusCode.BadRequest },
+        Api("POST", "/pusher/user-auth", Everyone) with { AllowedStatus = HttpStatusCode.BadRequest },
+        // An empty JSON body is validated only once the role is allowed to send at all.
+        Api("POST", "/realtime/trigger", Admin, Teacher) with { AllowedStatus = HttpStatusCode.BadRequest },
         Page("/Student", Student),
         Page("/Users", Admin),
         Page("/Users?q=student&p=1", Admin),
@@ -134,6 +143,13 @@ public sealed class RoleMatrixTests(RoleMatrixTests.Console console) : IClassFix
     /// <summary>The console with one signed-in client per demo role, shared by all the matrix's cases.</summary>
     public sealed class Console : ConsoleFactory
     {
+        // Credentials so the protocol endpoints get past "not configured"; nothing here ever reaches Pusher.
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+        [
+            new("Pusher:AppId", "1"), new("Pusher:Key", "matrix-key"), new("Pusher:Secret", "matrix-secret"),
+            new("Pusher:Scheme", "http"), new("Pusher:Host", "127.0.0.1"), new("Pusher:Port", "9"),
+        ];
+
         private readonly ConcurrentDictionary<Who, Lazy<Task<HttpClient>>> _clients = new();
         private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _ids = new();
 
