@@ -79,18 +79,26 @@ export function connected(p) {
 export function subscribe(p, name) {
   const channel = p.subscribe(name);
   return new Promise(resolve => {
-    channel.bind('pusher:subscription_succeeded', data => resolve({ ok: true, channel, data }));
+    // members.count is read now: the members object keeps changing after the subscription.
+    channel.bind('pusher:subscription_succeeded', data => resolve({ ok: true, channel, data, count: data?.count ?? null }));
     channel.bind('pusher:subscription_error', error => resolve({ ok: false, channel, error }));
   });
 }
 
-/** Records every event a channel delivers, in order. */
+/** Records every app event a channel delivers, in order (pusher-js's own pusher:* events left out). */
 export function record(channel) {
   const events = [];
-  channel.bind_global((event, data, metadata) => {
-    if (event.startsWith('pusher_internal:')) return;
-    events.push({ event, data, user_id: metadata?.user_id ?? null });
+  channel.bind_global((event, data) => {
+    if (event.startsWith('pusher')) return;
+    events.push({ event, data, user_id: null });
   });
+  return events;
+}
+
+/** Records one event name with the metadata pusher-js passes to named bindings (user_id of client events). */
+export function recordNamed(channel, name) {
+  const events = [];
+  channel.bind(name, (data, metadata) => events.push({ event: name, data, user_id: metadata?.user_id ?? null }));
   return events;
 }
 
