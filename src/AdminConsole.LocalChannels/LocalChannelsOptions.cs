@@ -40,6 +40,9 @@ public sealed class LocalWebhookOptions
     public bool Batching { get; set; }
     public int MaxBatchSize { get; set; } = 50;
 
+    /// <summary>With batching, how long the first event waits for others to share its request.</summary>
+    public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>channel_vacated / member_removed wait this long and are dropped if the channel/member comes back (Pusher: 3 s).</summary>
     public TimeSpan VacatedDelay { get; set; } = TimeSpan.FromSeconds(3);
 

@@ -26,6 +26,7 @@ public sealed class WebhookDispatcher : BackgroundService
     private readonly ConcurrentDictionary<Task, byte> _deliveries = new();
     private readonly SemaphoreSlim _concurrency = new(16);
     private long _dropped;
+    private long _outstanding;
     private long _delivered;
     private long _failed;
 
@@ -43,7 +44,8 @@ public sealed class WebhookDispatcher : BackgroundService
         _queue = Channel.CreateBounded<WebhookEvent>(new BoundedChannelOptions(Math.Max(1, _hooks.QueueCapacity))
         {
             SingleReader = true,
-            FullMode = BoundedChannelFullMode.DropWrite,
+            // Wait mode makes TryWrite report a full queue (DropWrite would claim success), so drops are counted.
+            FullMode = BoundedChannelFullMode.Wait,
         });
     }
 
@@ -51,6 +53,10 @@ public sealed class WebhookDispatcher : BackgroundService
 
     /// <summary>Events refused because the queue was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
+    /// <summary>Events accepted but not yet delivered or given up (delayed events not counted until their delay ends).</summary>
+    public long Outstanding => Interlocked.Read(ref _outstanding);
+    /// <summary>channel_vacated / member_removed events waiting out their delay.</summary>
+    public int PendingDelayed => _delayed.Count;
     /// <summary>Webhook requests acknowledged with 2xx.</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
     /// <summary>Webhook requests given up after retrying for <see cref="LocalWebhookOptions.RetryFor"/>.</summary>
@@ -90,8 +96,10 @@ public sealed class WebhookDispatcher : BackgroundService
     private void Enqueue(WebhookEvent e)
     {
         if (!Enabled) return;
+        Interlocked.Increment(ref _outstanding);
         if (!_queue.Writer.TryWrite(e))
         {
+            Interlocked.Decrement(ref _outstanding);
             var dropped = Interlocked.Increment(ref _dropped);
             if (dropped == 1 || dropped % 1000 == 0)
             {
@@ -142,24 +150,50 @@ public sealed class WebhookDispatcher : BackgroundService
                 {
                     batch.Clear();
                     batch.Add(first);
-                    if (_hooks.Batching)
-                    {
-                        while (batch.Count < _hooks.MaxBatchSize && reader.TryRead(out var more)) batch.Add(more);
-                    }
+                    if (_hooks.Batching) await FillBatchAsync(reader, batch, stoppingToken).ConfigureAwait(false);
                     var body = Encoding.UTF8.GetBytes(new Webhook(_time.GetUtcNow().ToUnixTimeMilliseconds(), [.. batch]).ToJson());
                     var signature = _signer.Sign(body);
+                    var tasks = new List<Task>(_hooks.Urls.Count);
                     foreach (var url in _hooks.Urls)
                     {
+                        // Caps requests in flight; when all slots are retrying, the queue fills and then drops.
                         await _concurrency.WaitAsync(stoppingToken).ConfigureAwait(false);
                         var task = DeliverAsync(url, body, signature, stoppingToken);
                         _deliveries.TryAdd(task, 0);
                         _ = task.ContinueWith(t => _deliveries.TryRemove(t, out _), TaskScheduler.Default);
+                        tasks.Add(task);
                     }
+                    var count = batch.Count;
+                    _ = Task.WhenAll(tasks).ContinueWith(_ => Interlocked.Add(ref _outstanding, -count), TaskScheduler.Default);
                 }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>Collects events arriving within <see cref="LocalWebhookOptions.BatchWindow"/> of the first one into the same request.</summary>
+    private async Task FillBatchAsync(ChannelReader<WebhookEvent> reader, List<WebhookEvent> batch, CancellationToken ct)
+    {
+        var deadline = _time.GetUtcNow() + _hooks.BatchWindow;
+        while (batch.Count < _hooks.MaxBatchSize)
+        {
+            if (reader.TryRead(out var more))
+            {
+                batch.Add(more);
+                continue;
+            }
+            var remaining = deadline - _time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero) return;
+            using var window = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var delay = Task.Delay(remaining, _time, window.Token);
+            var arrived = reader.WaitToReadAsync(window.Token).AsTask();
+            var first = await Task.WhenAny(arrived, delay).ConfigureAwait(false);
+            await window.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(arrived, delay).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            ct.ThrowIfCancellationRequested();
+            if (first == delay || !arrived.IsCompletedSuccessfully || !arrived.Result) return;
         }
     }
 
