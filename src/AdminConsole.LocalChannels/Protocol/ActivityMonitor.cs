@@ -15,11 +15,16 @@ public sealed class ActivityMonitor : IHostedService, IDisposable
     private ITimer? _timer;
     private static readonly byte[] PingFrame = Frames.Ping();
 
-    public ActivityMonitor(LocalChannelsOptions options, ConnectionRegistry connections, TimeProvider time)
+    public ActivityMonitor(LocalChannelsOptions options, ConnectionRegistry connections, TimeProvider time, IHostApplicationLifetime lifetime)
     {
         _options = options;
         _connections = connections;
         _time = time;
+        // Open WebSockets would hold the host's shutdown until its timeout; 4200 tells clients to reconnect right away.
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            foreach (var c in _connections.All) c.Close(4200, "Server shutting down");
+        });
     }
 
     public Task StartAsync(CancellationToken cancellationToken)

@@ -43,6 +43,11 @@ public sealed class RawClient : IAsyncDisposable
             result = await _socket.ReceiveAsync(buffer.AsMemory(length), cts.Token);
             if (result.MessageType == WebSocketMessageType.Close)
             {
+                // Answer the close handshake as a browser would, so the server is not left waiting for it.
+                if (_socket.State == WebSocketState.CloseReceived)
+                {
+                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cts.Token);
+                }
                 return JsonDocument.Parse($"{{\"close\":{(int?)_socket.CloseStatus ?? 0}}}").RootElement.Clone();
             }
             length += result.Count;
