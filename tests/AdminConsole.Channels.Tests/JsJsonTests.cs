@@ -69,6 +69,20 @@ public class JsJsonTests
     }
 
     [Fact]
+    public void Array_index_keys_come_first_in_numeric_order_as_in_JS_objects()
+    {
+        var node = JsonNode.Parse("""{"b":1,"10":2,"2":3,"01":4,"-1":5,"4294967295":6,"4294967294":7,"a":8}""");
+        Assert.Equal("{\"2\":3,\"10\":2,\"4294967294\":7,\"b\":1,\"01\":4,\"-1\":5,\"4294967295\":6,\"a\":8}", JsJson.Stringify(node));
+    }
+
+    [Fact]
+    public void Plain_objects_keep_lone_surrogates_and_emoji_like_JS()
+    {
+        Assert.Equal("{\"s\":\"\\ud800 😀 \u2028\"}", JsJson.Stringify(new { s = "\ud800 😀 \u2028" }));
+        Assert.Equal("{\"D\":{\"k\":[1,\"王\"]}}", JsJson.Stringify(new { D = new Dictionary<string, object> { ["k"] = new object[] { 1, "王" } } }));
+    }
+
+    [Fact]
     public void Plain_objects_and_elements_are_accepted()
     {
         Assert.Equal("{\"name\":\"Zoë <admin>\",\"n\":3}", JsJson.Stringify(new { name = "Zoë <admin>", n = 3 }));

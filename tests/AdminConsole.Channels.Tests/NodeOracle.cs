@@ -38,7 +38,16 @@ public static class NodeOracle
             StandardInputEncoding = new UTF8Encoding(false),
             StandardOutputEncoding = Encoding.UTF8,
         };
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("node could not be started.");
+        Process process;
+        try
+        {
+            process = Process.Start(psi) ?? throw new InvalidOperationException("node could not be started.");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("node (Node.js) is not on PATH; the oracle tests need it (apt-get install nodejs npm), then `npm ci` in tests/interop.", e);
+        }
+        using var _ = process;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         // JsJson keeps lone surrogates as \uXXXX escapes, which JSON.parse restores exactly.

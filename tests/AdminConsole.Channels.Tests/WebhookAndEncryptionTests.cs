@@ -83,6 +83,15 @@ public class WebhookAndEncryptionTests
     }
 
     [Fact]
+    public void Escaped_lone_surrogates_in_a_webhook_are_read_not_rejected()
+    {
+        var (bytes, sig) = Signed("{\"time_ms\":1,\"events\":[{\"name\":\"member_added\",\"channel\":\"presence-a\",\"user_id\":\"x\\udfff\\n\"}]}");
+        var result = Verifier.Verify("key", sig, bytes);
+        Assert.True(result.IsValid, result.Reason);
+        Assert.Equal("x\udfff\n", result.Webhook!.Events[0].UserId);
+    }
+
+    [Fact]
     public void Builder_output_round_trips_through_the_verifier()
     {
         var hook = new Webhook(1700000000123, [

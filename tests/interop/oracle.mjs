@@ -111,4 +111,14 @@ for (const i of input.encrypt ?? []) {
   }
 }
 
+// Whether the library accepts a socket id and channel name at all (its validation, for agreement checks).
+out.accepts = (input.accepts ?? []).map((i) => {
+  try {
+    pusherFor({ key: "k", secret: "s" }).authorizeChannel(i.socketId, i.channel)
+    return true
+  } catch {
+    return false
+  }
+})
+
 process.stdout.write(JSON.stringify(out))

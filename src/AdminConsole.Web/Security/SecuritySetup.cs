@@ -1,0 +1,49 @@
+using AdminConsole.Web.Data;
+using Microsoft.AspNetCore.Identity;
+
+namespace AdminConsole.Web.Security;
+
+public static class SecuritySetup
+{
+    public static void AddSecurity(this WebApplicationBuilder builder)
+    {
+        builder.Services
+            .AddDefaultIdentity<AppUser>(o =>
+            {
+                o.SignIn.RequireConfirmedAccount = false; // admins create accounts; there is no email loop
+                o.User.RequireUniqueEmail = true;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                o.Lockout.AllowedForNewUsers = true;
+                o.Password.RequiredLength = 10;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<AppDbContext>();
+
+        builder.Services.ConfigureApplicationCookie(o =>
+        {
+            o.Cookie.Name = "AdminConsole.Auth";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.LoginPath = "/Identity/Account/Login";
+            o.LogoutPath = "/Identity/Account/Logout";
+            // A wrong role gets a real 403 (rendered by the status-code page), not a 302 to a 200 page.
+            o.Events.OnRedirectToAccessDenied = ctx =>
+            {
+                ctx.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return Task.CompletedTask;
+            };
+        });
+
+        builder.Services.AddAuthorizationBuilder()
+            // Everything needs a signed-in user unless it says otherwise (login, health, webhook, static files).
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
+            .AddPolicy(Policies.Console, p => p.RequireRole(Roles.Admin, Roles.Teacher, Roles.Auditor))
+            .AddPolicy(Policies.Monitor, p => p.RequireRole(Roles.Admin, Roles.Auditor))
+            .AddPolicy(Policies.Presence, p => p.RequireRole(Roles.Admin, Roles.Teacher))
+            .AddPolicy(Policies.Compose, p => p.RequireRole(Roles.Admin, Roles.Teacher))
+            .AddPolicy(Policies.EventLog, p => p.RequireRole(Roles.Admin, Roles.Auditor))
+            .AddPolicy(Policies.Student, p => p.RequireRole(Roles.Student));
+    }
+}

@@ -1,0 +1,43 @@
+using AdminConsole.Web.Security;
+
+namespace AdminConsole.Web.Shared;
+
+public static class ShellSetup
+{
+    public static void AddConsoleShell(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddRazorPages(o =>
+        {
+            // Feature folders: pages live beside the services they use, at the project root.
+            o.RootDirectory = "/";
+            o.Conventions.AuthorizeFolder("/Users", Policies.Admin);
+            o.Conventions.AuthorizeFolder("/Classes", Policies.Admin);
+            o.Conventions.AuthorizeFolder("/Channels", Policies.Monitor);
+            o.Conventions.AuthorizeFolder("/Presence", Policies.Presence);
+            o.Conventions.AuthorizeFolder("/Compose", Policies.Compose);
+            o.Conventions.AuthorizeFolder("/EventLog", Policies.EventLog);
+            o.Conventions.AuthorizeFolder("/Student", Policies.Student);
+            o.Conventions.AllowAnonymousToFolder("/Errors");
+        });
+        builder.Services.AddProblemDetails();
+        builder.Services.AddAntiforgery(o => o.HeaderName = "RequestVerificationToken");
+    }
+
+    public static void UseConsoleShell(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+            app.UseExceptionHandler("/Errors/Error");
+        app.UseStatusCodePagesWithReExecute("/Errors/Status/{0}");
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+    }
+
+    public static void MapConsoleShell(this WebApplication app)
+    {
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapRazorPages().WithStaticAssets();
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+    }
+}
