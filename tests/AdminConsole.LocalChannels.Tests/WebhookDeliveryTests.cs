@@ -104,6 +104,7 @@ public sealed class WebhookDeliveryTests
         await using var c = await RawClient.ConnectEstablishedAsync(s.Port, ServerUnderTest.Key);
         for (var i = 0; i < 40; i++) await c.SendAsync(new { @event = "pusher:subscribe", data = new { channel = $"q-{i}", auth = "" } });
         await Wait.UntilAsync(() => s.Server.Webhooks.Dropped > 0, "dropped events");
-        Assert.Equal(40, s.Server.Channels.Occupied().Count());
+        // Dropping webhooks never holds up the protocol: every subscription still goes through.
+        await Wait.UntilAsync(() => s.Server.Channels.Occupied().Count() == 40, "all 40 channels occupied");
     }
 }

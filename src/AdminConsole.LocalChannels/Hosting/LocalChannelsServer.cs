@@ -58,6 +58,9 @@ public sealed class LocalChannelsServer : IAsyncDisposable
         // An empty builder reads no appsettings or environment: embedded in the console it must not pick up the console's URLs.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(LocalChannelsServer).Assembly.GetName().Name });
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        // Fan-out writes to many sockets at once; running socket continuations inline saves a thread-pool hop per
+        // frame. Safe here because nothing in this server blocks: all its handlers are short and asynchronous.
+        builder.WebHost.UseSockets(s => s.UnsafePreferInlineScheduling = true);
         builder.Services.AddRoutingCore();
         builder.Services.AddLogging();
         if (loggerFactory is not null) builder.Services.Replace(ServiceDescriptor.Singleton(loggerFactory));

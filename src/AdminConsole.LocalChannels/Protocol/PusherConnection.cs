@@ -1,34 +1,39 @@
 using System.Net.WebSockets;
-using System.Threading.Channels;
 
 namespace AdminConsole.LocalChannels.Protocol;
 
 /// <summary>One WebSocket client: its socket id, subscriptions, signed-in user and an ordered outbound queue.</summary>
 /// <remarks>
-/// All sends go through one queue drained by one writer task, because a WebSocket allows only one send at a time
-/// and because fan-out must never wait on a slow client: publishers enqueue a pre-serialized frame and move on.
+/// A WebSocket allows one send at a time. When the socket is idle, <see cref="Send"/> writes on the caller's thread
+/// (small frames complete synchronously), which spares fan-out a thread-pool hop per subscriber; while a send is
+/// in flight, frames queue behind it and the in-flight send drains them in order. A client whose queue exceeds
+/// its bound is disconnected rather than slowing every other client or growing memory.
 /// </remarks>
 public sealed class PusherConnection
 {
     private readonly WebSocket _socket;
-    private readonly Channel<OutboundFrame> _outbound;
+    private readonly int _maxPending;
+    private readonly CancellationToken _aborted;
     private readonly object _gate = new();
+    private readonly object _sendGate = new();
+    private readonly Queue<OutboundFrame> _pending = new();
     private readonly HashSet<string> _channels = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _sending;
+    private bool _closeQueued;
+    private bool _finished;
     private long _lastActivityTicks;
     private long _rateWindowStart;
     private int _rateCount;
-    private int _closing;
+    private volatile bool _pingOutstanding;
 
-    internal PusherConnection(string socketId, WebSocket socket, int maxPendingFrames, TimeProvider time)
+    internal PusherConnection(string socketId, WebSocket socket, int maxPendingFrames, TimeProvider time, CancellationToken aborted)
     {
         SocketId = socketId;
         _socket = socket;
+        _maxPending = maxPendingFrames;
+        _aborted = aborted;
         Time = time;
-        _outbound = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(maxPendingFrames)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
         Touch();
     }
 
@@ -39,17 +44,22 @@ public sealed class PusherConnection
     public string? UserId { get; internal set; }
 
     /// <summary>True once we sent <c>pusher:ping</c> because the client went quiet; cleared by any message from it.</summary>
-    internal bool PingOutstanding { get; set; }
+    internal bool PingOutstanding
+    {
+        get => _pingOutstanding;
+        set => _pingOutstanding = value;
+    }
 
     internal DateTimeOffset LastActivity => new(Interlocked.Read(ref _lastActivityTicks), TimeSpan.Zero);
+
+    /// <summary>Completes when the outbound side is done: close frame sent, or the socket failed.</summary>
+    internal Task Completion => _completion.Task;
 
     internal void Touch()
     {
         Interlocked.Exchange(ref _lastActivityTicks, Time.GetUtcNow().UtcTicks);
-        PingOutstanding = false;
+        _pingOutstanding = false;
     }
-
-    internal bool IsClosing => Volatile.Read(ref _closing) != 0;
 
     internal bool AddChannel(string channel)
     {
@@ -86,67 +96,98 @@ public sealed class PusherConnection
         }
     }
 
-    /// <summary>Queues a UTF-8 JSON text frame; a client too slow to drain its queue is disconnected instead of buffering forever.</summary>
-    public void Send(ReadOnlyMemory<byte> utf8Json)
+    /// <summary>Sends a UTF-8 JSON text frame after everything sent before it; dropped once the connection is closing.</summary>
+    public void Send(ReadOnlyMemory<byte> utf8Json) => Enqueue(new OutboundFrame(utf8Json, 0, null));
+
+    /// <summary>Sends a close frame after everything already queued; later sends are dropped.</summary>
+    public void Close(int code, string reason) => Enqueue(new OutboundFrame(default, code, reason));
+
+    private void Enqueue(OutboundFrame frame)
     {
-        if (IsClosing) return;
-        if (!_outbound.Writer.TryWrite(new OutboundFrame(utf8Json, 0, null)))
+        lock (_sendGate)
         {
-            Close(4100, "Client is not reading fast enough");
+            if (_closeQueued || _finished) return;
+            if (frame.CloseCode != 0) _closeQueued = true;
+            if (_sending)
+            {
+                if (_pending.Count >= _maxPending && frame.CloseCode == 0)
+                {
+                    // Too slow to keep up: drop what it has not read and let the receive side clean up.
+                    _pending.Clear();
+                    _closeQueued = true;
+                    _finished = true;
+                    _socket.Abort();
+                    _completion.TrySetResult();
+                    return;
+                }
+                _pending.Enqueue(frame);
+                return;
+            }
+            _sending = true;
         }
+        _ = PumpAsync(frame);
     }
 
-    /// <summary>Queues a close frame after everything already queued; later sends are dropped.</summary>
-    public void Close(int code, string reason)
-    {
-        if (Interlocked.Exchange(ref _closing, 1) != 0) return;
-        if (!_outbound.Writer.TryWrite(new OutboundFrame(default, code, reason)))
-        {
-            // The queue is full of frames the client will not read: drop them and abort.
-            _socket.Abort();
-        }
-        _outbound.Writer.TryComplete();
-    }
-
-    /// <summary>Drains the outbound queue until closed; runs once per connection.</summary>
-    internal async Task RunWriterAsync(CancellationToken ct)
+    /// <summary>Runs synchronously on the caller's thread until a send has to wait; then drains the queue asynchronously.</summary>
+    private async Task PumpAsync(OutboundFrame frame)
     {
         try
         {
-            var reader = _outbound.Reader;
-            while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+            while (true)
             {
-                while (reader.TryRead(out var frame))
+                if (frame.CloseCode != 0)
                 {
-                    if (frame.CloseCode != 0)
+                    await SendCloseAsync(frame).ConfigureAwait(false);
+                    Finish();
+                    return;
+                }
+                if (_socket.State != WebSocketState.Open)
+                {
+                    Finish();
+                    return;
+                }
+                await _socket.SendAsync(frame.Payload, WebSocketMessageType.Text, true, _aborted).ConfigureAwait(false);
+                lock (_sendGate)
+                {
+                    if (_pending.Count == 0)
                     {
-                        if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                        {
-                            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-                            await _socket.CloseOutputAsync((WebSocketCloseStatus)frame.CloseCode, frame.Reason, timeout.Token).ConfigureAwait(false);
-                            // A client that never answers the close handshake would keep the receive loop waiting forever.
-                            _ = Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None).ContinueWith(_ =>
-                            {
-                                if (_socket.State != WebSocketState.Closed) _socket.Abort();
-                            }, TaskScheduler.Default);
-                        }
+                        _sending = false;
                         return;
                     }
-                    if (_socket.State != WebSocketState.Open) return;
-                    await _socket.SendAsync(frame.Payload, WebSocketMessageType.Text, true, ct).ConfigureAwait(false);
+                    frame = _pending.Dequeue();
                 }
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
-            // The peer went away; the reader side notices and cleans up.
+            // The peer went away; the receive side notices and cleans up.
+            Finish();
         }
-        finally
+    }
+
+    private async Task SendCloseAsync(OutboundFrame frame)
+    {
+        if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_aborted);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        await _socket.CloseOutputAsync((WebSocketCloseStatus)frame.CloseCode, frame.Reason, timeout.Token).ConfigureAwait(false);
+        // A client that never answers the close handshake would keep the receive loop waiting forever.
+        _ = Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None).ContinueWith(_ =>
         {
-            Interlocked.Exchange(ref _closing, 1);
-            _outbound.Writer.TryComplete();
+            if (_socket.State != WebSocketState.Closed) _socket.Abort();
+        }, TaskScheduler.Default);
+    }
+
+    private void Finish()
+    {
+        lock (_sendGate)
+        {
+            _finished = true;
+            _closeQueued = true;
+            _pending.Clear();
+            _sending = false;
         }
+        _completion.TrySetResult();
     }
 
     private readonly record struct OutboundFrame(ReadOnlyMemory<byte> Payload, int CloseCode, string? Reason);

@@ -64,11 +64,13 @@ public sealed class PusherSocketHandler
             return;
         }
 
-        var connection = new PusherConnection(NewSocketId(), socket, _options.MaxPendingFramesPerConnection, _time);
-        while (!_connections.TryAdd(connection)) connection = new PusherConnection(NewSocketId(), socket, _options.MaxPendingFramesPerConnection, _time);
-
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        var writer = connection.RunWriterAsync(lifetime.Token);
+        var connection = new PusherConnection(NewSocketId(), socket, _options.MaxPendingFramesPerConnection, _time, lifetime.Token);
+        while (!_connections.TryAdd(connection))
+        {
+            connection = new PusherConnection(NewSocketId(), socket, _options.MaxPendingFramesPerConnection, _time, lifetime.Token);
+        }
+
         try
         {
             connection.Send(Frames.ConnectionEstablished(connection.SocketId, Math.Max(1, (int)_options.ActivityTimeout.TotalSeconds)));
@@ -81,13 +83,12 @@ public sealed class PusherSocketHandler
             connection.Close(1000, "Closing");
             try
             {
-                await writer.WaitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+                await connection.Completion.WaitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
             }
-            lifetime.Cancel();
-            await writer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await lifetime.CancelAsync().ConfigureAwait(false);
         }
     }
 
