@@ -107,4 +107,20 @@ public sealed class WebhookDeliveryTests
         // Dropping webhooks never holds up the protocol: every subscription still goes through.
         await Wait.UntilAsync(() => s.Server.Channels.Occupied().Count() == 40, "all 40 channels occupied");
     }
+
+    [Fact]
+    public async Task Webhook_urls_set_after_start_receive_later_events()
+    {
+        // As the console does: it learns its own address only after both servers started.
+        await using var s = await ServerUnderTest.StartAsync(o => o.Webhooks.Urls.Clear());
+        Assert.False(s.Server.Webhooks.Enabled);
+        await using var c = await RawClient.ConnectEstablishedAsync(s.Port, ServerUnderTest.Key);
+        await SubscribeAsync(c, "before");
+
+        s.Server.Webhooks.SetUrls([s.Peer.WebhookUrl]);
+        await SubscribeAsync(c, "after");
+        await s.Peer.WaitForWebhookAsync(e => e.Name == "channel_occupied" && e.Channel == "after", "occupied after");
+        Assert.DoesNotContain(s.Peer.WebhookEvents, e => e.Channel == "before");
+        Assert.Throws<ArgumentException>(() => s.Server.Webhooks.SetUrls(["ftp://nope"]));
+    }
 }

@@ -25,6 +25,7 @@ public sealed class WebhookDispatcher : BackgroundService
     private readonly ConcurrentDictionary<string, ITimer> _delayed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, byte> _deliveries = new();
     private readonly SemaphoreSlim _concurrency = new(16);
+    private volatile string[] _urls;
     private long _dropped;
     private long _outstanding;
     private long _delivered;
@@ -37,6 +38,7 @@ public sealed class WebhookDispatcher : BackgroundService
         _time = time;
         _log = log;
         _signer = new WebhookSigner(options.Secret);
+        _urls = [.. _hooks.Urls];
         _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
         {
             Timeout = _hooks.RequestTimeout,
@@ -49,7 +51,27 @@ public sealed class WebhookDispatcher : BackgroundService
         });
     }
 
-    public bool Enabled => _hooks.Urls.Count > 0;
+    public bool Enabled => _urls.Length > 0;
+
+    /// <summary>Where webhooks go now.</summary>
+    public IReadOnlyList<string> Urls => _urls;
+
+    /// <summary>
+    /// Replaces the webhook URLs, e.g. once an embedding host knows its own bound address.
+    /// Requests already queued or retrying keep their original targets.
+    /// </summary>
+    public void SetUrls(IEnumerable<string> urls)
+    {
+        string[] next = [.. urls];
+        foreach (var url in next)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
+            {
+                throw new ArgumentException($"Webhook URL '{url}' is not an absolute http(s) URL.", nameof(urls));
+            }
+        }
+        _urls = next;
+    }
 
     /// <summary>Events refused because the queue was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
@@ -153,8 +175,9 @@ public sealed class WebhookDispatcher : BackgroundService
                     if (_hooks.Batching) await FillBatchAsync(reader, batch, stoppingToken).ConfigureAwait(false);
                     var body = Encoding.UTF8.GetBytes(new Webhook(_time.GetUtcNow().ToUnixTimeMilliseconds(), [.. batch]).ToJson());
                     var signature = _signer.Sign(body);
-                    var tasks = new List<Task>(_hooks.Urls.Count);
-                    foreach (var url in _hooks.Urls)
+                    var urls = _urls;
+                    var tasks = new List<Task>(urls.Length);
+                    foreach (var url in urls)
                     {
                         // Caps requests in flight; when all slots are retrying, the queue fills and then drops.
                         await _concurrency.WaitAsync(stoppingToken).ConfigureAwait(false);
