@@ -54,6 +54,7 @@ public sealed class FanoutScenario : IBenchmarkScenario
 
         // Paced: one event at a time, the next only after every client has the previous one; pure fan-out latency.
         var callMs = new double[latencyEvents];
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         for (var seq = 0; seq < latencyEvents; seq++)
         {
             triggeredAt[seq] = Stopwatch.GetTimestamp();
@@ -62,6 +63,8 @@ public sealed class FanoutScenario : IBenchmarkScenario
             await WaitAllAsync(received, seq, clientCount);
         }
         Array.Sort(callMs);
+        // CPU per delivered message (server send + client receive, both in this process): comparable across machine load.
+        var cpuPerMessageUs = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / ((double)latencyEvents * clientCount);
         var paced = Enumerable.Range(0, latencyEvents).Select(i => Stopwatch.GetElapsedTime(triggeredAt[i], completedAt[i]).TotalMilliseconds).Order().ToArray();
 
         // Burst: triggers back to back from 4 concurrent callers; throughput of deliveries.
@@ -85,6 +88,7 @@ public sealed class FanoutScenario : IBenchmarkScenario
         Console.WriteLine();
         Console.WriteLine($"paced fan-out (trigger call -> last of {clientCount} clients has it), {latencyEvents} events:");
         Console.WriteLine($"  p50 {Percentile(paced, 50):F2} ms   p99 {Percentile(paced, 99):F2} ms   max {paced[^1]:F2} ms   (the signed HTTP call itself: p50 {Percentile(callMs, 50):F2} ms, p99 {Percentile(callMs, 99):F2} ms)");
+        Console.WriteLine($"  CPU per delivered message (server + client): {cpuPerMessageUs:F1} µs; machine load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
         Console.WriteLine($"burst, {burstEvents} events from 4 concurrent triggers:");
         Console.WriteLine($"  {burstEvents * (double)clientCount / burstSeconds:N0} messages/s delivered ({burstEvents / burstSeconds:N0} events/s)   fan-out p50 {Percentile(burst, 50):F2} ms   p99 {Percentile(burst, 99):F2} ms");
         Console.WriteLine($"memory (server and {clientCount} clients in one process): managed {managedAfterConnect / 1048576.0:F1} MB after connect, working set {workingSetAfterConnect / 1048576.0:F1} MB after connect, peak {peakWorkingSet / 1048576.0:F1} MB");
