@@ -67,6 +67,17 @@ export function until(predicate, what, timeoutMs = 8000) {
   });
 }
 
+/** Like until(), for an async probe (e.g. an HTTP API query); resolves with the probe's last value. */
+export async function untilAsync(probe, accept, what, timeoutMs = 8000) {
+  const started = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (accept(value)) return value;
+    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting for ' + what + ': last ' + JSON.stringify(value));
+    await new Promise(r => setTimeout(r, 10));
+  }
+}
+
 export function connected(p) {
   return new Promise((resolve, reject) => {
     if (p.connection.state === 'connected') { resolve(p.connection.socket_id); return; }

@@ -1,5 +1,5 @@
 // pusher-js 8.6.0: connect, subscribe to every channel kind through the test's auth endpoint, receive events.
-import { client, server, connected, subscribe, record, until, main } from './common.mjs';
+import { client, server, connected, subscribe, record, until, untilAsync, main } from './common.mjs';
 
 main(async () => {
   const a = client({ userId: 'alice', name: 'Alice' });
@@ -36,8 +36,7 @@ main(async () => {
 
   a.unsubscribe('public-news');
   const info = () => api.get({ path: '/channels/public-news', params: { info: 'subscription_count' } }).then(r => r.json());
-  let count = null;
-  for (let i = 0; i < 200; i++) { count = (await info()).subscription_count; if (count === 1) break; await new Promise(r => setTimeout(r, 10)); }
+  const count = (await untilAsync(info, r => r.subscription_count === 1, 'public-news down to one subscriber')).subscription_count;
 
   const result = {
     socketA, socketB,

@@ -1,5 +1,5 @@
 // pusher-js 8.6.0: sign-in and send-to-user, terminate connections, presence de-duplication by user_id.
-import { client, server, connected, subscribe, record, recordErrors, until, main } from './common.mjs';
+import { client, server, connected, subscribe, record, recordErrors, until, untilAsync, main } from './common.mjs';
 
 main(async () => {
   const api = server();
@@ -39,8 +39,8 @@ main(async () => {
 
   const connections = async () => (await (await api.get({ path: '/channels/presence-dedup', params: { info: 'subscription_count,user_count' } })).json());
   d2.disconnect();
-  let state = null;
-  for (let i = 0; i < 300; i++) { state = await connections(); if (state.subscription_count === 2) break; await new Promise(r => setTimeout(r, 10)); }
+  // The server has processed d2's close once only olivia's and d1's subscriptions remain.
+  const state = await untilAsync(connections, s => s.subscription_count === 2, "d2's subscription gone");
   await api.trigger('presence-dedup', 'mark-2', {});
   await until(() => marks.some(e => e.event === 'mark-2'), 'mark-2');
   const removedAfterOne = [...removed];
