@@ -1,9 +1,10 @@
 using AdminConsole.Benchmarks;
 
 // A small dispatcher: each scenario lives in its own class and parses its own options.
-var scenarios = new Dictionary<string, Func<BenchArgs, Task<int>>>(StringComparer.OrdinalIgnoreCase)
+var scenarios = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
-    ["webhooks"] = WebhookScenario.RunAsync,
+    ["webhooks"] = a => WebhookScenario.RunAsync(new BenchArgs(a)),
+    ["fanout"] = a => new FanoutScenario().RunAsync(BenchmarkArgs.Parse(a)),
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))
@@ -13,4 +14,4 @@ if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))
     Console.Error.WriteLine(WebhookScenario.Usage);
     return 2;
 }
-return await run(new BenchArgs(args[1..]));
+return await run(args[1..]);

@@ -149,6 +149,7 @@ public sealed partial class WebhookIngestor : BackgroundService
             }
         }
 
+        statements.CompleteAudit();
         await transaction.CommitAsync();
         return committed;
     }
@@ -192,7 +193,7 @@ internal sealed class IngestStatements : IDisposable
     private readonly SqliteCommand _batch;
     private readonly SqliteCommand _event;
     private readonly SqliteCommand _rejection;
-    private readonly SqliteCommand _audit;
+    private readonly RawAuditAppender _audit;
 
     public IngestStatements(SqliteConnection connection, SqliteTransaction transaction)
     {
@@ -212,19 +213,21 @@ internal sealed class IngestStatements : IDisposable
             INSERT INTO WebhookRejections (ReceivedMs, RemoteAddress, FailedCheck, Reason, BodySha256, BodyLength, Status)
             VALUES ($received, $remote, $check, $reason, $sha, $length, $status)
             """, "$received", "$remote", "$check", "$reason", "$sha", "$length", "$status");
-        _audit = Prepare(connection, transaction, """
-            INSERT INTO AuditEntries (TimeUtc, Kind, ActorId, ActorName, Channel, EventName, Outcome, Target, Data)
-            VALUES ($time, $kind, $actorId, $actorName, $channel, $event, $outcome, $target, $data)
-            RETURNING Id
-            """, "$time", "$kind", "$actorId", "$actorName", "$channel", "$event", "$outcome", "$target", "$data");
+        _audit = new RawAuditAppender(transaction);
     }
 
     public ActivityView InsertAudit(DateTime timeUtc, string kind, Actor actor, string? target, string? data, string? channel, string? eventName, string? outcome)
     {
-        Set(_audit, timeUtc, kind, actor.Id, actor.Name, channel, eventName, outcome, target, data);
-        var id = (long)_audit.ExecuteScalar()!;
-        return new ActivityView(id, timeUtc, kind, actor.Name, channel, eventName, outcome, target);
+        var entry = _audit.Append(new AuditEntry
+        {
+            TimeUtc = timeUtc, Kind = kind, ActorId = actor.Id, ActorName = actor.Name,
+            Channel = channel, EventName = eventName, Outcome = outcome, Target = target, Data = data,
+        });
+        return new ActivityView(entry.Id, timeUtc, kind, actor.Name, channel, eventName, outcome, target);
     }
+
+    /// <summary>Seals this transaction's audit entries into the chain; call once, just before the commit.</summary>
+    public void CompleteAudit() => _audit.Complete();
 
     public (long BatchId, bool Duplicate) InsertBatch(VerifiedDelivery d)
     {

@@ -43,7 +43,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.Console console) : IClassFix
     private static readonly Who[] Everyone = [Student, Teacher, Auditor, Admin];
 
     private static Route Page(string path, params Who[] allowed) => new("GET", path, RouteKind.Page, allowed);
-    private static Route Api(string method, string path, string? body, params Who[] allowed) => new(method, path, RouteKind.Api, allowed) { Body = body };
+    private static Route Api(string method, string path, params Who[] allowed) => new(method, path, RouteKind.Api, allowed);
     private static Route Public(string path) => new("GET", path, RouteKind.Public);
 
     /// <summary>Every page and endpoint of the console: add a line with your route and the roles it allows.</summary>
@@ -54,6 +54,10 @@ public sealed class RoleMatrixTests(RoleMatrixTests.Console console) : IClassFix
         Page("/Presence", Admin, Teacher),
         Page("/Compose", Admin, Teacher),
         Page("/EventLog", Admin, Auditor),
+        Page("/EventLog?kind=signin.succeeded&channel=private-class-", Admin, Auditor),
+        Page("/EventLog/Entry/1", Admin, Auditor),
+        Api("GET", "/EventLog/activity?range=hour", Admin, Auditor),
+        Api("GET", "/EventLog/export.csv", Admin, Auditor),
         Page("/Student", Student),
         Page("/Users", Admin),
         Page("/Users?q=student&p=1", Admin),
@@ -66,10 +70,10 @@ public sealed class RoleMatrixTests(RoleMatrixTests.Console console) : IClassFix
         Page("/Identity/Account/Manage", Everyone),
         Page("/Identity/Account/Manage/ChangePassword", Everyone),
         Page("/Identity/Account/Manage/PersonalData", Everyone),
-        Api("POST", "/pusher/auth", "socket_id=1234.5678&channel_name=private-user-{me}", Everyone),
-        Api("POST", "/pusher/user-auth", "socket_id=1234.5678", Everyone),
-        Api("POST", "/realtime/trigger", """{"channel":"private-class-1","event":"role-matrix","data":"{}"}""", Admin, Teacher),
-        Api("POST", "/hubs/console/negotiate?negotiateVersion=1", null, Admin, Teacher, Auditor),
+        Api("POST", "/pusher/auth", Everyone) with { Body = "socket_id=1234.5678&channel_name=private-user-{me}" },
+        Api("POST", "/pusher/user-auth", Everyone) with { Body = "socket_id=1234.5678" },
+        Api("POST", "/realtime/trigger", Admin, Teacher) with { Body = """{"channel":"private-class-1","event":"role-matrix","data":"{}"}""" },
+        Api("POST", "/hubs/console/negotiate?negotiateVersion=1", Admin, Teacher, Auditor),
         Public("/Identity/Account/Login"),
         Public("/health/live"),
         Public("/health/ready"),
