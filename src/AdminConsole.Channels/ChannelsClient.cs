@@ -148,7 +148,7 @@ public sealed class ChannelsClient
             {
                 if (u.ValueKind == JsonValueKind.Object && u.TryGetProperty("id", out var id))
                 {
-                    users.Add(new PresenceUser(id.ValueKind == JsonValueKind.String ? id.GetString()! : id.GetRawText()));
+                    users.Add(new PresenceUser(id.ValueKind == JsonValueKind.String ? LenientJson.GetString(id) : id.GetRawText()));
                 }
             }
         }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 
 namespace AdminConsole.Channels;
 
@@ -17,6 +18,7 @@ public static class JsJson
     private static readonly JsonSerializerOptions NodeOptions = new()
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new JsStringConverter() },
     };
 
     /// <summary>Serializes a JSON node like <c>JSON.stringify</c> (no whitespace, insertion order, JS number format).</summary>
@@ -28,6 +30,7 @@ public static class JsJson
     }
 
     /// <summary>Serializes any value: a <see cref="JsonNode"/> or <see cref="JsonElement"/> as is, other objects through System.Text.Json first.</summary>
+    /// <remarks>Plain objects go through System.Text.Json, whose writer turns lone surrogates in property names (not in string values) into U+FFFD; pass a <see cref="JsonNode"/> for such names.</remarks>
     public static string Stringify(object? value) => Stringify(ToNode(value));
 
     /// <summary>Converts a value to a <see cref="JsonNode"/> (null stays null).</summary>
@@ -58,7 +61,7 @@ public static class JsJson
             case JsonObject obj:
                 sb.Append('{');
                 var first = true;
-                foreach (var (key, value) in obj)
+                foreach (var (key, value) in JsPropertyOrder(obj))
                 {
                     if (!first) sb.Append(',');
                     first = false;
@@ -83,13 +86,42 @@ public static class JsJson
         }
     }
 
+    // JS objects list array-index keys ("0", "42") first in numeric order, then the other keys in insertion order;
+    // JSON.stringify follows that order, so an object built here must too.
+    private static IEnumerable<KeyValuePair<string, JsonNode?>> JsPropertyOrder(JsonObject obj)
+    {
+        List<(uint Index, KeyValuePair<string, JsonNode?> Pair)>? indexed = null;
+        foreach (var pair in obj)
+        {
+            if (IsArrayIndex(pair.Key, out var index)) (indexed ??= []).Add((index, pair));
+        }
+        if (indexed is null) return obj;
+        return indexed.OrderBy(p => p.Index).Select(p => p.Pair).Concat(obj.Where(p => !IsArrayIndex(p.Key, out _)));
+    }
+
+    private static bool IsArrayIndex(string key, out uint index)
+    {
+        index = 0;
+        if (key.Length is 0 or > 10 || (key.Length > 1 && key[0] == '0')) return false;
+        ulong value = 0;
+        foreach (var c in key)
+        {
+            if (c is < '0' or > '9') return false;
+            value = value * 10 + (ulong)(c - '0');
+        }
+        // 2^32 - 1 is not an array index in ECMAScript.
+        if (value >= uint.MaxValue) return false;
+        index = (uint)value;
+        return true;
+    }
+
     private static void WriteValue(StringBuilder sb, JsonValue value)
     {
         switch (value.GetValueKind())
         {
             case JsonValueKind.String:
-                // TryGetValue<string> returns the original .NET string, lone surrogates included.
-                WriteString(sb, value.GetValue<string>());
+                // A parsed value may hold an escaped lone surrogate that GetValue<string> refuses; a built one returns the original string.
+                WriteString(sb, value.TryGetValue<JsonElement>(out var element) ? LenientJson.GetString(element) : value.GetValue<string>());
                 break;
             case JsonValueKind.Number:
                 var raw = value.ToJsonString();
@@ -205,6 +237,61 @@ public static class JsJson
             sb.Append(digits[0]);
             if (k > 1) sb.Append('.').Append(digits, 1, k - 1);
             sb.Append('e').Append(e1 >= 0 ? '+' : '-').Append(Math.Abs(e1).ToString(CultureInfo.InvariantCulture));
+        }
+        return sb.ToString();
+    }
+}
+
+// Utf8JsonWriter replaces lone surrogates with U+FFFD while JS keeps them (escaped); write string values JS's way instead.
+internal sealed class JsStringConverter : JsonConverter<string>
+{
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetString();
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) =>
+        writer.WriteRawValue(JsJson.Quote(value), skipInputValidation: true);
+}
+
+// System.Text.Json refuses escaped lone surrogates ("\udfff") in GetString; JS produces and accepts them, so read them anyway.
+internal static class LenientJson
+{
+    public static string GetString(System.Text.Json.JsonElement e)
+    {
+        try
+        {
+            return e.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return Unescape(e.GetRawText());
+        }
+    }
+
+    // Input is a raw JSON string token, quotes included, already validated by the parser.
+    private static string Unescape(string raw)
+    {
+        var sb = new StringBuilder(raw.Length);
+        for (var i = 1; i < raw.Length - 1; i++)
+        {
+            var c = raw[i];
+            if (c != '\\')
+            {
+                sb.Append(c);
+                continue;
+            }
+            var esc = raw[++i];
+            switch (esc)
+            {
+                case 'b': sb.Append('\b'); break;
+                case 'f': sb.Append('\f'); break;
+                case 'n': sb.Append('\n'); break;
+                case 'r': sb.Append('\r'); break;
+                case 't': sb.Append('\t'); break;
+                case 'u':
+                    sb.Append((char)int.Parse(raw.AsSpan(i + 1, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+                    i += 4;
+                    break;
+                default: sb.Append(esc); break;
+            }
         }
         return sb.ToString();
     }

@@ -15,7 +15,7 @@ public sealed record ChannelInfo(bool? Occupied, int? UserCount, int? Subscripti
         if (e.TryGetProperty("cache", out var c) && c.ValueKind == JsonValueKind.Object)
         {
             cache = new ChannelCache(
-                c.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null,
+                c.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.String ? LenientJson.GetString(d) : null,
                 Int(c, "ttl"));
         }
         return new ChannelInfo(occupied, Int(e, "user_count"), Int(e, "subscription_count"), cache);

@@ -144,7 +144,7 @@ public sealed record Webhook(long TimeMs, IReadOnlyList<WebhookEvent> Events)
             error = null;
             return true;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             error = "The webhook body is not valid JSON.";
             return false;
@@ -234,14 +234,14 @@ public sealed record WebhookEvent
     {
         ev = null;
         if (e.ValueKind != JsonValueKind.Object) { error = "A webhook event is not a JSON object."; return false; }
-        if (!e.TryGetProperty("name", out var n) || n.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(n.GetString()))
+        if (!e.TryGetProperty("name", out var n) || n.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(LenientJson.GetString(n)))
         {
             error = "A webhook event lacks its name.";
             return false;
         }
         long? count = null;
         if (e.TryGetProperty("subscription_count", out var c) && c.ValueKind == JsonValueKind.Number && c.TryGetInt64(out var cv)) count = cv;
-        ev = new WebhookEvent(n.GetString()!, Text(e, "channel"), Text(e, "user_id"), Text(e, "event"), Text(e, "data"), Text(e, "socket_id"), count, e.GetRawText());
+        ev = new WebhookEvent(LenientJson.GetString(n), Text(e, "channel"), Text(e, "user_id"), Text(e, "event"), Text(e, "data"), Text(e, "socket_id"), count, e.GetRawText());
         error = null;
         return true;
     }
@@ -250,7 +250,7 @@ public sealed record WebhookEvent
     private static string? Text(JsonElement e, string name) =>
         !e.TryGetProperty(name, out var v) ? null : v.ValueKind switch
         {
-            JsonValueKind.String => v.GetString(),
+            JsonValueKind.String => LenientJson.GetString(v),
             JsonValueKind.Null => null,
             _ => v.GetRawText(),
         };

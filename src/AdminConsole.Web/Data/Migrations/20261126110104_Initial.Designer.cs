@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AdminConsole.Web.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261126104038_Initial")]
+    [Migration("20261126110104_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -64,6 +64,73 @@ namespace AdminConsole.Web.Data.Migrations
                     b.HasIndex("Name");
 
                     b.ToTable("Classes");
+                });
+
+            modelBuilder.Entity("AdminConsole.Web.Compose.SentEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ChannelCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Channels")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("CompletedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Data")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("DurationMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EventName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PusherBody")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("PusherStatus")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("RetryOfId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SenderId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SenderName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SocketId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SenderId", "Id");
+
+                    b.ToTable("SentEvents", (string)null);
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Data.AppUser", b =>
@@ -138,6 +205,59 @@ namespace AdminConsole.Web.Data.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("AdminConsole.Web.EventLog.ActivityMinute", b =>
+                {
+                    b.Property<long>("StartUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("StartUnixMs", "Kind");
+
+                    b.HasIndex("Kind", "StartUnixMs", "Count");
+
+                    b.ToTable("ActivityMinutes", (string)null);
+                });
+
+            modelBuilder.Entity("AdminConsole.Web.EventLog.AuditChainState", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("CheckpointHash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("CheckpointId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("HeadHash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("HeadId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("AuditChain", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            CheckpointHash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+                            CheckpointId = 0L,
+                            HeadHash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+                            HeadId = 0L
+                        });
+                });
+
             modelBuilder.Entity("AdminConsole.Web.EventLog.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -164,6 +284,10 @@ namespace AdminConsole.Web.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -184,11 +308,17 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("TimeUtc");
 
+                    b.HasIndex("ActorName", "Id");
+
                     b.HasIndex("Channel", "Id");
+
+                    b.HasIndex("EventName", "Id");
 
                     b.HasIndex("Kind", "Id");
 
-                    b.ToTable("AuditEntries");
+                    b.HasIndex("Outcome", "Id");
+
+                    b.ToTable("AuditEntries", (string)null);
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Occupancy.ChannelState", b =>
