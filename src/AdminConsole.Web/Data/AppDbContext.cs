@@ -1,5 +1,8 @@
 using AdminConsole.Web.Classes;
+using AdminConsole.Web.Compose;
 using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Occupancy;
+using AdminConsole.Web.Webhooks;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,6 +14,12 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<SchoolClass> Classes => Set<SchoolClass>();
     public DbSet<ClassMembership> ClassMemberships => Set<ClassMembership>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<WebhookBatch> WebhookBatches => Set<WebhookBatch>();
+    public DbSet<ReceivedWebhookEvent> WebhookEvents => Set<ReceivedWebhookEvent>();
+    public DbSet<WebhookRejection> WebhookRejections => Set<WebhookRejection>();
+    public DbSet<ChannelState> ChannelStates => Set<ChannelState>();
+    public DbSet<PresenceMember> PresenceMembers => Set<PresenceMember>();
+    public DbSet<SentEvent> SentEvents => Set<SentEvent>();
     public DbSet<AuditChainState> AuditChainStates => Set<AuditChainState>();
     public DbSet<ActivityMinute> ActivityMinutes => Set<ActivityMinute>();
 
@@ -26,19 +35,5 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
         base.OnModelCreating(builder);
         // Feature folders keep their own IEntityTypeConfiguration<T> classes next to their entities.
         builder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
-
-        builder.Entity<SchoolClass>(e =>
-        {
-            e.HasIndex(c => c.Name);
-            e.HasMany(c => c.Members).WithOne(m => m.Class).HasForeignKey(m => m.ClassId).OnDelete(DeleteBehavior.Cascade);
-        });
-
-        builder.Entity<ClassMembership>(e =>
-        {
-            e.HasKey(m => new { m.ClassId, m.UserId });
-            // ChannelAuthorizer asks "which classes is this user in" on every subscription.
-            e.HasIndex(m => m.UserId);
-            e.HasOne(m => m.User).WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
-        });
     }
 }

@@ -95,6 +95,24 @@ public static class AuditChain
         return count;
     }
 
+    /// <summary>Reads the head under the write lock (see remarks); the transaction must not have committed.</summary>
+    internal static (long Id, byte[] Hash) LockHead(DbTransaction tx)
+    {
+        using var read = HeadCommand(tx);
+        using var reader = read.ExecuteReader();
+        if (!reader.Read())
+            throw new InvalidOperationException("The audit chain state row is missing; was the Initial migration applied?");
+        return (reader.GetInt64(0), (byte[])reader.GetValue(1));
+    }
+
+    /// <summary>Moves the head to the last of <paramref name="appended"/> and bumps the activity counters.</summary>
+    internal static void WriteHeadAndActivity(DbTransaction tx, List<AuditEntry> appended)
+    {
+        foreach (var cmd in WriteCommands(tx, appended))
+            using (cmd)
+                cmd.ExecuteNonQuery();
+    }
+
     private static List<AuditEntry> AddedEntries(AppDbContext db) =>
         db.ChangeTracker.Entries<AuditEntry>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
 
@@ -107,7 +125,7 @@ public static class AuditChain
         return cmd;
     }
 
-    private static void Link(List<AuditEntry> added, long headId, byte[] headHash)
+    internal static void Link(List<AuditEntry> added, long headId, byte[] headHash)
     {
         var prev = headHash;
         var id = headId;
@@ -198,4 +216,73 @@ public static class AuditChain
         Encoding.UTF8.GetBytes(value, buffer.GetSpan(length));
         buffer.Advance(length);
     }
+}
+
+/// <summary>
+/// Appends sealed entries with prepared statements on a caller's open transaction, for a writer that does not go
+/// through SaveChanges (the webhook single writer inserts thousands of rows per commit). Same rules as
+/// <see cref="AuditChain"/>: the head is locked first, and <see cref="Complete"/> must run before the commit.
+/// </summary>
+public sealed class AuditAppender : IDisposable
+{
+    private readonly DbCommand _insert;
+    private readonly DbTransaction _transaction;
+    private readonly List<AuditEntry> _appended = [];
+    private long _headId;
+    private byte[] _headHash;
+
+    public AuditAppender(DbConnection connection, DbTransaction transaction)
+    {
+        _transaction = transaction;
+        (_headId, _headHash) = AuditChain.LockHead(transaction);
+        _insert = connection.CreateCommand();
+        _insert.Transaction = transaction;
+        _insert.CommandText = """
+            INSERT INTO "AuditEntries" ("Id", "TimeUtc", "Kind", "ActorId", "ActorName", "Channel", "EventName", "Outcome", "Target", "Data", "Hash")
+            VALUES ($id, $time, $kind, $actorId, $actorName, $channel, $event, $outcome, $target, $data, $hash)
+            """;
+        foreach (var name in (string[])["$id", "$time", "$kind", "$actorId", "$actorName", "$channel", "$event", "$outcome", "$target", "$data", "$hash"])
+        {
+            var p = _insert.CreateParameter();
+            p.ParameterName = name;
+            _insert.Parameters.Add(p);
+        }
+        _insert.Prepare();
+    }
+
+    public AuditEntry Append(DateTime timeUtc, string kind, Actor actor, string? target, string? data, string? channel, string? eventName, string? outcome)
+    {
+        var entry = new AuditEntry
+        {
+            Id = ++_headId,
+            TimeUtc = timeUtc,
+            Kind = kind,
+            ActorId = actor.Id,
+            ActorName = actor.Name,
+            Channel = channel,
+            EventName = eventName,
+            Outcome = outcome,
+            Target = target,
+            Data = data,
+        };
+        entry.Hash = AuditChain.ComputeHash(_headHash, entry);
+        _headHash = entry.Hash;
+        object?[] values = [entry.Id, entry.TimeUtc, entry.Kind, entry.ActorId, entry.ActorName, entry.Channel, entry.EventName, entry.Outcome, entry.Target, entry.Data, entry.Hash];
+        for (var i = 0; i < values.Length; i++)
+            _insert.Parameters[i].Value = values[i] ?? DBNull.Value;
+        _insert.ExecuteNonQuery();
+        // Only what the head and the minute counters need is kept: payloads are not held for the whole commit.
+        _appended.Add(new AuditEntry { Id = entry.Id, TimeUtc = entry.TimeUtc, Kind = entry.Kind, EventName = entry.EventName, Outcome = entry.Outcome, Hash = entry.Hash });
+        return entry;
+    }
+
+    /// <summary>Moves the chain head and bumps the activity counters; call once, after the last append, before commit.</summary>
+    public void Complete()
+    {
+        if (_appended.Count > 0)
+            AuditChain.WriteHeadAndActivity(_transaction, _appended);
+        _appended.Clear();
+    }
+
+    public void Dispose() => _insert.Dispose();
 }

@@ -1,8 +1,8 @@
 using AdminConsole.Web.Data;
-using AdminConsole.Web.Live;
 using AdminConsole.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AdminConsole.Web.EventLog;
 
@@ -14,20 +14,17 @@ public static class EventLogSetup
             .BindConfiguration(EventLogOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<AuditTrail>();
+        builder.Services.TryAddSingleton<AuditTrail>();
         builder.Services.AddScoped<AuditChainVerifier>();
         builder.Services.AddScoped<EventLogQuery>();
         builder.Services.AddScoped<ActivityChart>();
         builder.Services.AddScoped<EventLogRetention>();
         builder.Services.AddHostedService<RetentionWorker>();
         builder.Services.AddHostedService<EventLogFeed>();
-        // Until the webhooks branch's Live/ lands on main (then its AddLive/MapLive replace these two calls).
-        builder.AddLive();
     }
 
     public static void MapEventLog(this WebApplication app)
     {
-        app.MapLive();
         var log = app.MapGroup("/EventLog").RequireAuthorization(Policies.EventLog);
         log.MapGet("/export.csv", ExportAsync);
         log.MapGet("/activity", ActivityAsync);

@@ -138,7 +138,7 @@ public class IntegrityTests : IAsyncLifetime
             trail.Add(db, AuditKinds.ClassCreated, Actor.System, target: "class:x");
             // Same key as a seeded class: the whole save, entry and head included, must fail together.
             var existing = await db.Classes.AsNoTracking().FirstAsync();
-            db.Classes.Add(new Classes.SchoolClass { Id = existing.Id, Name = "duplicate" });
+            db.Classes.Add(new AdminConsole.Web.Classes.SchoolClass { Id = existing.Id, Name = "duplicate" });
             await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
         }
         await _factory.WriteAsync(2);

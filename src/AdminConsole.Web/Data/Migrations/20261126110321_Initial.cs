@@ -103,6 +103,28 @@ namespace AdminConsole.Web.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "ChannelStates",
+                columns: table => new
+                {
+                    Channel = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 24, nullable: false),
+                    Occupied = table.Column<bool>(type: "INTEGER", nullable: false),
+                    OccupiedSinceMs = table.Column<long>(type: "INTEGER", nullable: true),
+                    OccupancyChangedMs = table.Column<long>(type: "INTEGER", nullable: false),
+                    OccupancyVersion = table.Column<long>(type: "INTEGER", nullable: false),
+                    SubscriptionCount = table.Column<long>(type: "INTEGER", nullable: true),
+                    SubscriptionVersion = table.Column<long>(type: "INTEGER", nullable: false),
+                    UserCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    LastEventName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    LastEventMs = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastEventVersion = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ChannelStates", x => x.Channel);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Classes",
                 columns: table => new
                 {
@@ -115,6 +137,85 @@ namespace AdminConsole.Web.Data.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Classes", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "PresenceMembers",
+                columns: table => new
+                {
+                    Channel = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Present = table.Column<bool>(type: "INTEGER", nullable: false),
+                    SinceMs = table.Column<long>(type: "INTEGER", nullable: false),
+                    Version = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PresenceMembers", x => new { x.Channel, x.UserId });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "SentEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    SenderId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    SenderName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Channels = table.Column<string>(type: "TEXT", nullable: false),
+                    ChannelCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    EventName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Data = table.Column<string>(type: "TEXT", nullable: false),
+                    SocketId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    CreatedUtc = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    CompletedUtc = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    PusherStatus = table.Column<int>(type: "INTEGER", nullable: true),
+                    PusherBody = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    DurationMs = table.Column<int>(type: "INTEGER", nullable: true),
+                    RetryOfId = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SentEvents", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "WebhookBatches",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ReceivedMs = table.Column<long>(type: "INTEGER", nullable: false),
+                    TimeMs = table.Column<long>(type: "INTEGER", nullable: false),
+                    BodySha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Body = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    EventCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    DuplicateCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    LastDuplicateMs = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_WebhookBatches", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "WebhookRejections",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ReceivedMs = table.Column<long>(type: "INTEGER", nullable: false),
+                    RemoteAddress = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    FailedCheck = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
+                    BodySha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    BodyLength = table.Column<long>(type: "INTEGER", nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_WebhookRejections", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -249,6 +350,35 @@ namespace AdminConsole.Web.Data.Migrations
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "WebhookEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    BatchId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Position = table.Column<int>(type: "INTEGER", nullable: false),
+                    TimeMs = table.Column<long>(type: "INTEGER", nullable: false),
+                    ReceivedMs = table.Column<long>(type: "INTEGER", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Channel = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    EventName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    Data = table.Column<string>(type: "TEXT", nullable: true),
+                    SocketId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    SubscriptionCount = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_WebhookEvents", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_WebhookEvents_WebhookBatches_BatchId",
+                        column: x => x.BatchId,
+                        principalTable: "WebhookBatches",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.InsertData(
                 table: "AuditChain",
                 columns: new[] { "Id", "CheckpointHash", "CheckpointId", "HeadHash", "HeadId" },
@@ -327,6 +457,16 @@ namespace AdminConsole.Web.Data.Migrations
                 column: "TimeUtc");
 
             migrationBuilder.CreateIndex(
+                name: "IX_ChannelStates_Kind_Channel",
+                table: "ChannelStates",
+                columns: new[] { "Kind", "Channel" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ChannelStates_Occupied_Channel",
+                table: "ChannelStates",
+                columns: new[] { "Occupied", "Channel" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Classes_Name",
                 table: "Classes",
                 column: "Name");
@@ -335,6 +475,42 @@ namespace AdminConsole.Web.Data.Migrations
                 name: "IX_ClassMemberships_UserId",
                 table: "ClassMemberships",
                 column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PresenceMembers_Present_Channel",
+                table: "PresenceMembers",
+                columns: new[] { "Present", "Channel" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SentEvents_SenderId_Id",
+                table: "SentEvents",
+                columns: new[] { "SenderId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_WebhookBatches_BodySha256",
+                table: "WebhookBatches",
+                column: "BodySha256",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_WebhookBatches_ReceivedMs",
+                table: "WebhookBatches",
+                column: "ReceivedMs");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_WebhookEvents_BatchId",
+                table: "WebhookEvents",
+                column: "BatchId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_WebhookEvents_Channel_Id",
+                table: "WebhookEvents",
+                columns: new[] { "Channel", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_WebhookRejections_ReceivedMs",
+                table: "WebhookRejections",
+                column: "ReceivedMs");
         }
 
         /// <inheritdoc />
@@ -365,7 +541,22 @@ namespace AdminConsole.Web.Data.Migrations
                 name: "AuditEntries");
 
             migrationBuilder.DropTable(
+                name: "ChannelStates");
+
+            migrationBuilder.DropTable(
                 name: "ClassMemberships");
+
+            migrationBuilder.DropTable(
+                name: "PresenceMembers");
+
+            migrationBuilder.DropTable(
+                name: "SentEvents");
+
+            migrationBuilder.DropTable(
+                name: "WebhookEvents");
+
+            migrationBuilder.DropTable(
+                name: "WebhookRejections");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoles");
@@ -375,6 +566,9 @@ namespace AdminConsole.Web.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "Classes");
+
+            migrationBuilder.DropTable(
+                name: "WebhookBatches");
         }
     }
 }
