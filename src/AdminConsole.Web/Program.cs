@@ -2,6 +2,7 @@ using AdminConsole.Web.Classes;
 using AdminConsole.Web.Auth;
 using AdminConsole.Web.Compose;
 using AdminConsole.Web.Data;
+using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Security;
 using AdminConsole.Web.Shared;
@@ -20,6 +21,7 @@ builder.AddClasses();
 builder.AddWebhooks();
 builder.AddChannelAuth();
 builder.AddCompose();
+builder.AddEventLog();
 
 var app = builder.Build();
 
@@ -31,6 +33,7 @@ app.MapConsoleShell();
 app.MapWebhooks();
 app.MapChannelAuth();
 app.MapCompose();
+app.MapEventLog();
 
 app.Run();
 return 0;

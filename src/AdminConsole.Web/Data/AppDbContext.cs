@@ -20,18 +20,20 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<ChannelState> ChannelStates => Set<ChannelState>();
     public DbSet<PresenceMember> PresenceMembers => Set<PresenceMember>();
     public DbSet<SentEvent> SentEvents => Set<SentEvent>();
+    public DbSet<AuditChainState> AuditChainStates => Set<AuditChainState>();
+    public DbSet<ActivityMinute> ActivityMinutes => Set<ActivityMinute>();
+
+    // Added audit entries are sealed into the hash chain in the same transaction (EventLog/AuditChain.cs).
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
+        AuditChain.Save(this, () => base.SaveChanges(acceptAllChangesOnSuccess));
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default) =>
+        AuditChain.SaveAsync(this, ct => base.SaveChangesAsync(acceptAllChangesOnSuccess, ct), cancellationToken);
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
         // Feature folders keep their own IEntityTypeConfiguration<T> classes next to their entities.
         builder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
-
-        builder.Entity<AuditEntry>(e =>
-        {
-            e.HasIndex(a => a.TimeUtc);
-            e.HasIndex(a => new { a.Kind, a.Id });
-            e.HasIndex(a => new { a.Channel, a.Id });
-        });
     }
 }

@@ -4,6 +4,9 @@ namespace AdminConsole.Web.Live;
 /// What <see cref="ConsoleHub"/> pushes to the console's pages (JavaScript handlers of the same names, camelCase
 /// payloads). Every message carries current state, not a delta, so a page can apply it whenever it arrives and
 /// a missed message is corrected by the next one.
+/// The event log's live toggle listens to one more method on the same hub, <c>ActivityAppended(entry)</c>, sent
+/// to <see cref="ConsoleGroups.AllActivity"/> by the event log's feed, which tails the audit table so that it
+/// covers every writer (webhook entries included) in chain order.
 /// </summary>
 public interface IConsoleClient
 {
@@ -17,9 +20,9 @@ public interface IConsoleClient
     Task WebhookEventsReceived(EventBatch batch);
 
     /// <summary>
-    /// New event-log entries, newest last (admins and auditors only). This is the feed the event log page's
-    /// "live" toggle listens to: any feature that writes audit entries can publish them through
-    /// <see cref="LivePublisher.PostActivity"/> after its commit.
+    /// New event-log entries, oldest first (admins and auditors only). This is the feed the event log page's
+    /// "live" toggle listens to. The event log's feed (EventLog/EventLogFeed.cs) tails the committed log and
+    /// publishes every writer's entries through <see cref="LivePublisher.PostActivity"/>.
     /// </summary>
     Task ActivityAppended(ActivityBatch batch);
 
@@ -39,7 +42,8 @@ public sealed record EventView(long Id, string Name, string? Channel, string? Us
 
 public sealed record EventBatch(IReadOnlyList<EventView> Events, int Omitted);
 
-public sealed record ActivityView(long Id, DateTime TimeUtc, string Kind, string ActorName, string? Channel, string? EventName, string? Outcome, string? Target);
+/// <summary>An event-log entry as the live log page prepends it; Data is the payload its row expands to.</summary>
+public sealed record ActivityView(long Id, DateTime TimeUtc, string Kind, string ActorName, string? Channel, string? EventName, string? Outcome, string? Target, string? Data);
 
 public sealed record ActivityBatch(IReadOnlyList<ActivityView> Entries, int Omitted);
 

@@ -27,6 +27,9 @@ public sealed partial class LivePublisher(
     private const int MaxEvents = 200;
     private const int MaxActivity = 200;
 
+    /// <summary>Set by <see cref="LiveSetup.MapLive"/> so a second call maps nothing.</summary>
+    internal bool HubMapped { get; set; }
+
     private readonly Lock _gate = new();
     private Pending _pending = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -151,7 +154,7 @@ public sealed partial class LivePublisher(
         new(c.Channel, c.Kind, c.Occupied, c.OccupiedSinceMs, c.OccupancyChangedMs, c.SubscriptionCount, c.UserCount, c.LastEventName, c.LastEventMs);
 
     private static ActivityView ToView(AuditEntry a) =>
-        new(a.Id, a.TimeUtc, a.Kind, a.ActorName, a.Channel, a.EventName, a.Outcome, a.Target);
+        new(a.Id, DateTime.SpecifyKind(a.TimeUtc, DateTimeKind.Utc), a.Kind, a.ActorName, a.Channel, a.EventName, a.Outcome, a.Target, a.Data);
 
     /// <summary>Keeps the newest <paramref name="max"/> items, counting the rest as omitted.</summary>
     private static void Keep<T>(List<T> list, IEnumerable<T> items, int max, ref int omitted)

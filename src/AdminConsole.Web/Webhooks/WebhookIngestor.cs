@@ -18,8 +18,10 @@ namespace AdminConsole.Web.Webhooks;
 /// audit entries) in ONE transaction, and only after the commit completes each request, which then answers 200.
 /// Under load a commit covers hundreds of requests: one fsync-free WAL commit instead of hundreds.
 /// Rows are written with prepared SQLite statements on the context's connection and transaction, audit entries
-/// included (same columns AuditTrail fills): measured, EF's SaveChanges for one audit entry per event cost more
-/// than everything else in the transaction together.
+/// included (through <see cref="AuditAppender"/>, which seals them into the log's hash chain): measured, EF's
+/// SaveChanges for one audit entry per event cost more than everything else in the transaction together.
+/// New audit entries reach open log pages through the event log's feed (EventLog/EventLogFeed.cs), like every
+/// other writer's.
 /// </summary>
 public sealed partial class WebhookIngestor : BackgroundService
 {
@@ -141,14 +143,15 @@ public sealed partial class WebhookIngestor : BackgroundService
                     break;
                 case RejectedDelivery r:
                     statements.InsertRejection(r);
-                    committed.AddActivity(statements.InsertAudit(now, AuditKinds.WebhookRejected, new Actor(null, "webhook sender " + (r.RemoteAddress ?? "unknown")),
+                    statements.InsertAudit(now, AuditKinds.WebhookRejected, new Actor(null, "webhook sender " + (r.RemoteAddress ?? "unknown")),
                         target: r.BodySha256 is null ? null : "body:" + r.BodySha256,
                         data: JsonSerializer.Serialize(new { check = r.FailedCheck, reason = r.Reason, status = r.Status, length = r.BodyLength }, JsonSerializerOptions.Web),
-                        channel: null, eventName: null, outcome: "rejected"));
+                        channel: null, eventName: null, outcome: "rejected");
                     break;
             }
         }
 
+        statements.Complete();
         await transaction.CommitAsync();
         return committed;
     }
@@ -161,9 +164,9 @@ public sealed partial class WebhookIngestor : BackgroundService
         if (duplicate)
         {
             // One entry per repeated delivery, not per event: the events themselves were logged the first time.
-            committed.AddActivity(statements.InsertAudit(now, AuditKinds.WebhookDuplicate, Actor.Pusher, target: "webhook:" + batchId,
+            statements.InsertAudit(now, AuditKinds.WebhookDuplicate, Actor.Pusher, target: "webhook:" + batchId,
                 data: JsonSerializer.Serialize(new { sha256 = d.BodySha256, events = d.Webhook.Events.Count, time_ms = d.Webhook.TimeMs }, JsonSerializerOptions.Web),
-                channel: null, eventName: null, outcome: "duplicate"));
+                channel: null, eventName: null, outcome: "duplicate");
             return;
         }
 
@@ -173,8 +176,8 @@ public sealed partial class WebhookIngestor : BackgroundService
             var e = events[i];
             var eventId = statements.InsertEvent(batchId, i, d, e);
             var change = projector.Apply(e.Name, e.Channel, e.UserId, e.SubscriptionCount, d.Webhook.TimeMs, i);
-            committed.AddActivity(statements.InsertAudit(now, AuditKinds.WebhookEvent, Actor.Pusher, target: "webhook:" + batchId, data: e.RawJson,
-                channel: e.Channel, eventName: e.Name, outcome: "accepted"));
+            statements.InsertAudit(now, AuditKinds.WebhookEvent, Actor.Pusher, target: "webhook:" + batchId, data: e.RawJson,
+                channel: e.Channel, eventName: e.Name, outcome: "accepted");
             committed.Add(eventId, e, d.Webhook.TimeMs, d.ReceivedMs, change);
         }
     }
@@ -192,7 +195,7 @@ internal sealed class IngestStatements : IDisposable
     private readonly SqliteCommand _batch;
     private readonly SqliteCommand _event;
     private readonly SqliteCommand _rejection;
-    private readonly SqliteCommand _audit;
+    private readonly AuditAppender _audit;
 
     public IngestStatements(SqliteConnection connection, SqliteTransaction transaction)
     {
@@ -212,19 +215,14 @@ internal sealed class IngestStatements : IDisposable
             INSERT INTO WebhookRejections (ReceivedMs, RemoteAddress, FailedCheck, Reason, BodySha256, BodyLength, Status)
             VALUES ($received, $remote, $check, $reason, $sha, $length, $status)
             """, "$received", "$remote", "$check", "$reason", "$sha", "$length", "$status");
-        _audit = Prepare(connection, transaction, """
-            INSERT INTO AuditEntries (TimeUtc, Kind, ActorId, ActorName, Channel, EventName, Outcome, Target, Data)
-            VALUES ($time, $kind, $actorId, $actorName, $channel, $event, $outcome, $target, $data)
-            RETURNING Id
-            """, "$time", "$kind", "$actorId", "$actorName", "$channel", "$event", "$outcome", "$target", "$data");
+        _audit = new AuditAppender(connection, transaction);
     }
 
-    public ActivityView InsertAudit(DateTime timeUtc, string kind, Actor actor, string? target, string? data, string? channel, string? eventName, string? outcome)
-    {
-        Set(_audit, timeUtc, kind, actor.Id, actor.Name, channel, eventName, outcome, target, data);
-        var id = (long)_audit.ExecuteScalar()!;
-        return new ActivityView(id, timeUtc, kind, actor.Name, channel, eventName, outcome, target);
-    }
+    public AuditEntry InsertAudit(DateTime timeUtc, string kind, Actor actor, string? target, string? data, string? channel, string? eventName, string? outcome) =>
+        _audit.Append(timeUtc, kind, actor, target, data, channel, eventName, outcome);
+
+    /// <summary>Seals the audit entries into the chain head; before the commit.</summary>
+    public void Complete() => _audit.Complete();
 
     public (long BatchId, bool Duplicate) InsertBatch(VerifiedDelivery d)
     {

@@ -202,6 +202,67 @@ namespace AdminConsole.Web.Data.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("AdminConsole.Web.EventLog.ActivityMinute", b =>
+                {
+                    b.Property<long>("StartUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("StartUnixMs", "Kind");
+
+                    b.HasIndex("Kind", "StartUnixMs", "Count");
+
+                    b.ToTable("ActivityMinutes", (string)null);
+                });
+
+            modelBuilder.Entity("AdminConsole.Web.EventLog.AuditChainState", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("CheckpointHash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("CheckpointId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("HeadHash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("HeadId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("MaxSkewTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("MaxTimeTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("AuditChain", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            CheckpointHash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+                            CheckpointId = 0L,
+                            HeadHash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+                            HeadId = 0L,
+                            MaxSkewTicks = 0L,
+                            MaxTimeTicks = 0L
+                        });
+                });
+
             modelBuilder.Entity("AdminConsole.Web.EventLog.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -228,6 +289,10 @@ namespace AdminConsole.Web.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -248,11 +313,17 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("TimeUtc");
 
+                    b.HasIndex("ActorName", "Id");
+
                     b.HasIndex("Channel", "Id");
+
+                    b.HasIndex("EventName", "Id");
 
                     b.HasIndex("Kind", "Id");
 
-                    b.ToTable("AuditEntries");
+                    b.HasIndex("Outcome", "Id");
+
+                    b.ToTable("AuditEntries", (string)null);
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Occupancy.ChannelState", b =>

@@ -12,6 +12,19 @@ namespace AdminConsole.Web.Data.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "ActivityMinutes",
+                columns: table => new
+                {
+                    StartUnixMs = table.Column<long>(type: "INTEGER", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Count = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ActivityMinutes", x => new { x.StartUnixMs, x.Kind });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "AspNetRoles",
                 columns: table => new
                 {
@@ -53,6 +66,23 @@ namespace AdminConsole.Web.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "AuditChain",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false),
+                    HeadId = table.Column<long>(type: "INTEGER", nullable: false),
+                    HeadHash = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    CheckpointId = table.Column<long>(type: "INTEGER", nullable: false),
+                    CheckpointHash = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    MaxTimeTicks = table.Column<long>(type: "INTEGER", nullable: false),
+                    MaxSkewTicks = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AuditChain", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "AuditEntries",
                 columns: table => new
                 {
@@ -66,7 +96,8 @@ namespace AdminConsole.Web.Data.Migrations
                     EventName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
                     Outcome = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
                     Target = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    Data = table.Column<string>(type: "TEXT", nullable: true)
+                    Data = table.Column<string>(type: "TEXT", nullable: true),
+                    Hash = table.Column<byte[]>(type: "BLOB", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -350,6 +381,16 @@ namespace AdminConsole.Web.Data.Migrations
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.InsertData(
+                table: "AuditChain",
+                columns: new[] { "Id", "CheckpointHash", "CheckpointId", "HeadHash", "HeadId", "MaxSkewTicks", "MaxTimeTicks" },
+                values: new object[] { 1, new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 0L, new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 0L, 0L, 0L });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ActivityMinutes_Kind_StartUnixMs_Count",
+                table: "ActivityMinutes",
+                columns: new[] { "Kind", "StartUnixMs", "Count" });
+
             migrationBuilder.CreateIndex(
                 name: "IX_AspNetRoleClaims_RoleId",
                 table: "AspNetRoleClaims",
@@ -388,14 +429,29 @@ namespace AdminConsole.Web.Data.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_AuditEntries_ActorName_Id",
+                table: "AuditEntries",
+                columns: new[] { "ActorName", "Id" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_AuditEntries_Channel_Id",
                 table: "AuditEntries",
                 columns: new[] { "Channel", "Id" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_AuditEntries_EventName_Id",
+                table: "AuditEntries",
+                columns: new[] { "EventName", "Id" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_AuditEntries_Kind_Id",
                 table: "AuditEntries",
                 columns: new[] { "Kind", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEntries_Outcome_Id",
+                table: "AuditEntries",
+                columns: new[] { "Outcome", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_AuditEntries_TimeUtc",
@@ -463,6 +519,9 @@ namespace AdminConsole.Web.Data.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
+                name: "ActivityMinutes");
+
+            migrationBuilder.DropTable(
                 name: "AspNetRoleClaims");
 
             migrationBuilder.DropTable(
@@ -476,6 +535,9 @@ namespace AdminConsole.Web.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "AspNetUserTokens");
+
+            migrationBuilder.DropTable(
+                name: "AuditChain");
 
             migrationBuilder.DropTable(
                 name: "AuditEntries");

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AdminConsole.Web.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261126105929_Initial")]
+    [Migration("20261126113154_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -205,6 +205,67 @@ namespace AdminConsole.Web.Data.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("AdminConsole.Web.EventLog.ActivityMinute", b =>
+                {
+                    b.Property<long>("StartUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("StartUnixMs", "Kind");
+
+                    b.HasIndex("Kind", "StartUnixMs", "Count");
+
+                    b.ToTable("ActivityMinutes", (string)null);
+                });
+
+            modelBuilder.Entity("AdminConsole.Web.EventLog.AuditChainState", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("CheckpointHash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("CheckpointId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("HeadHash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("HeadId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("MaxSkewTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("MaxTimeTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("AuditChain", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            CheckpointHash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+                            CheckpointId = 0L,
+                            HeadHash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+                            HeadId = 0L,
+                            MaxSkewTicks = 0L,
+                            MaxTimeTicks = 0L
+                        });
+                });
+
             modelBuilder.Entity("AdminConsole.Web.EventLog.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -231,6 +292,10 @@ namespace AdminConsole.Web.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -251,11 +316,17 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("TimeUtc");
 
+                    b.HasIndex("ActorName", "Id");
+
                     b.HasIndex("Channel", "Id");
+
+                    b.HasIndex("EventName", "Id");
 
                     b.HasIndex("Kind", "Id");
 
-                    b.ToTable("AuditEntries");
+                    b.HasIndex("Outcome", "Id");
+
+                    b.ToTable("AuditEntries", (string)null);
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Occupancy.ChannelState", b =>
