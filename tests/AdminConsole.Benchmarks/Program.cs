@@ -6,6 +6,7 @@ var scenarios = new Dictionary<string, Func<string[], Task<int>>>(StringComparer
     ["webhooks"] = a => WebhookScenario.RunAsync(new BenchArgs(a)),
     ["fanout"] = a => new FanoutScenario().RunAsync(BenchmarkArgs.Parse(a)),
     ["eventlog"] = a => EventLogScenario.RunAsync(new BenchArgs(a)),
+    ["auth"] = a => AuthScenario.RunAsync(new BenchArgs(a)),
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))
@@ -14,6 +15,7 @@ if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))
     Console.Error.WriteLine("scenarios: " + string.Join(", ", scenarios.Keys));
     Console.Error.WriteLine(WebhookScenario.Usage);
     Console.Error.WriteLine(EventLogScenario.Usage);
+    Console.Error.WriteLine(AuthScenario.Usage);
     return 2;
 }
 return await run(args[1..]);

@@ -60,6 +60,12 @@ public sealed class RoleMatrixTests(RoleMatrixTests.Console console) : IClassFix
         // No cookie helps: only a valid HMAC signature is accepted (this request has none).
         Api("POST", "/pusher/webhook", Everyone) with { AllowedStatus = HttpStatusCode.Unauthorized },
         Page("/Compose", Admin, Teacher),
+        Page("/Compose?handler=History", Admin, Teacher),
+        Page("/Compose?before=1000", Admin, Teacher),
+        // The matrix posts "{}" as JSON: the endpoints answer 400 (no channel, event, data / not a form) to those allowed.
+        Api("POST", "/realtime/trigger", Admin, Teacher) with { AllowedStatus = HttpStatusCode.BadRequest },
+        Api("POST", "/pusher/auth", Everyone) with { AllowedStatus = HttpStatusCode.BadRequest },
+        Api("POST", "/pusher/user-auth", Everyone) with { AllowedStatus = HttpStatusCode.BadRequest },
         Page("/EventLog", Admin, Auditor),
         Page("/EventLog?kind=signin.succeeded&channel=private-class-", Admin, Auditor),
         Page("/EventLog?handler=Verify", Admin, Auditor),
