@@ -59,6 +59,7 @@ public sealed class PusherSocketHandler
         var closeCode = CheckHandshake(key, context.Request.Query["protocol"]);
         if (closeCode is { } refused)
         {
+            _log.LogDebug("Refused WebSocket handshake with {Code}: {Reason}", refused.Code, refused.Reason);
             // Protocol 6+ clients learn why from the close code alone.
             await CloseQuietly(socket, refused.Code, refused.Reason).ConfigureAwait(false);
             return;
@@ -74,6 +75,7 @@ public sealed class PusherSocketHandler
         try
         {
             connection.Send(Frames.ConnectionEstablished(connection.SocketId, Math.Max(1, (int)_options.ActivityTimeout.TotalSeconds)));
+            _log.LogDebug("Connection {SocketId} established", connection.SocketId);
             await ReceiveLoopAsync(socket, connection, lifetime.Token).ConfigureAwait(false);
         }
         finally
@@ -89,6 +91,7 @@ public sealed class PusherSocketHandler
             {
             }
             await lifetime.CancelAsync().ConfigureAwait(false);
+            _log.LogDebug("Connection {SocketId} closed", connection.SocketId);
         }
     }
 
