@@ -1,7 +1,13 @@
+using AdminConsole.Web.Classes;
+using AdminConsole.Web.Auth;
+using AdminConsole.Web.Compose;
 using AdminConsole.Web.Data;
+using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Security;
 using AdminConsole.Web.Shared;
+using AdminConsole.Web.Users;
+using AdminConsole.Web.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,13 +16,27 @@ builder.AddData();
 builder.AddPusher();
 builder.AddSecurity();
 builder.AddConsoleShell();
+builder.AddUsers();
+builder.AddClasses();
+builder.AddWebhooks();
+builder.AddChannelAuth();
+builder.AddCompose();
+builder.AddEventLog();
 
 var app = builder.Build();
 
+if (CreateAdminCommand.IsRequested(args))
+    return await CreateAdminCommand.RunAsync(app.Services, args, CommandConsole.System);
+
 app.UseConsoleShell();
 app.MapConsoleShell();
+app.MapWebhooks();
+app.MapChannelAuth();
+app.MapCompose();
+app.MapEventLog();
 
 app.Run();
+return 0;
 
 /// <summary>Entry point; public so WebApplicationFactory can host the app in tests.</summary>
 public partial class Program;

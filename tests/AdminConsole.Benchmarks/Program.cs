@@ -1,13 +1,17 @@
 using AdminConsole.Benchmarks;
 
-// A dispatcher only: each scenario lives in its own class and parses its own options.
-IBenchmarkScenario[] scenarios = [new FanoutScenario()];
-
-var scenario = args.Length > 0 ? scenarios.FirstOrDefault(s => s.Name == args[0]) : null;
-if (scenario is null)
+// A small dispatcher: each scenario lives in its own class and parses its own options.
+var scenarios = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
-    Console.WriteLine("usage: dotnet run -c Release --project tests/AdminConsole.Benchmarks -- <scenario> [options]");
-    foreach (var s in scenarios) Console.WriteLine($"  {s.Name,-10} {s.Description}");
-    return 1;
+    ["webhooks"] = a => WebhookScenario.RunAsync(new BenchArgs(a)),
+    ["fanout"] = a => new FanoutScenario().RunAsync(BenchmarkArgs.Parse(a)),
+};
+
+if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))
+{
+    Console.Error.WriteLine("usage: dotnet run -c Release --project tests/AdminConsole.Benchmarks -- <scenario> [options]");
+    Console.Error.WriteLine("scenarios: " + string.Join(", ", scenarios.Keys));
+    Console.Error.WriteLine(WebhookScenario.Usage);
+    return 2;
 }
-return await scenario.RunAsync(BenchmarkArgs.Parse(args.Skip(1)));
+return await run(args[1..]);

@@ -40,6 +40,12 @@ public class AuditEntry
 
     /// <summary>Payload or before/after JSON.</summary>
     public string? Data { get; set; }
+
+    /// <summary>
+    /// SHA-256 over the previous entry's hash and this entry's canonical form (<see cref="AuditChain"/>);
+    /// set when the entry is saved, never by the writer.
+    /// </summary>
+    public byte[] Hash { get; set; } = [];
 }
 
 /// <summary>The kinds of <see cref="AuditEntry"/>; stable strings because auditors filter and export by them.</summary>

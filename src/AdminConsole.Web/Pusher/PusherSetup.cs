@@ -1,3 +1,6 @@
+using AdminConsole.Channels;
+using Microsoft.Extensions.Options;
+
 namespace AdminConsole.Web.Pusher;
 
 public static class PusherSetup
@@ -25,5 +28,84 @@ public static class PusherSetup
             .BindConfiguration(PusherOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+
+        // The protocol library reads ChannelsOptions; they are derived from the Pusher section in exactly one place
+        // (PusherCredentials) so a later source of credentials (e.g. an embedded local server) only has to
+        // post-configure ChannelsOptions.
+        builder.Services.AddSingleton<IConfigureOptions<ChannelsOptions>, PusherCredentials>();
+        builder.Services.AddSingleton<IValidateOptions<ChannelsOptions>, PusherCredentials.Validator>();
+        builder.Services.AddOptions<ChannelsOptions>().ValidateOnStart();
+        builder.Services.AddHttpClient<ChannelsClient>((sp, http) =>
+            // ChannelsClient enforces the configured timeout itself; this is only the backstop of the raw HttpClient.
+            http.Timeout = sp.GetRequiredService<IOptions<ChannelsOptions>>().Value.Timeout + TimeSpan.FromSeconds(1));
+        builder.Services.AddSingleton<PusherApp>();
     }
+}
+
+/// <summary>
+/// Where the console's Pusher credentials come from: the "Pusher" section (and the seed's PUSHER_* variables).
+/// This is the single mapping onto the protocol library's <see cref="ChannelsOptions"/>.
+/// </summary>
+internal sealed class PusherCredentials(IOptions<PusherOptions> pusher) : IConfigureOptions<ChannelsOptions>
+{
+    public void Configure(ChannelsOptions options)
+    {
+        var p = pusher.Value;
+        options.AppId = p.AppId?.Trim() ?? "";
+        options.Key = p.Key?.Trim() ?? "";
+        options.Secret = p.Secret?.Trim() ?? "";
+        options.Cluster = p.Cluster;
+        options.Host = p.Host;
+        options.Port = p.Port;
+        options.Scheme = p.Scheme;
+        options.EncryptionMasterKeyBase64 = string.IsNullOrWhiteSpace(p.EncryptionMasterKeyBase64) ? null : p.EncryptionMasterKeyBase64.Trim();
+        options.Timeout = p.Timeout;
+    }
+
+    /// <summary>
+    /// With no credentials at all the console still starts (auth and sends then answer 503); once credentials are
+    /// given, every problem with them stops the start instead of surfacing on the first subscription.
+    /// </summary>
+    internal sealed class Validator : IValidateOptions<ChannelsOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ChannelsOptions options)
+        {
+            if (string.IsNullOrWhiteSpace(options.AppId) && string.IsNullOrWhiteSpace(options.Key) && string.IsNullOrWhiteSpace(options.Secret))
+                return ValidateOptionsResult.Success;
+            var problems = options.Validate();
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems.Select(p => "Pusher: " + p));
+        }
+    }
+}
+
+/// <summary>The configured Pusher app as the console's features need it: whether it can sign and send, and its signer.</summary>
+public sealed class PusherApp
+{
+    private readonly SubscriptionSigner? _signer;
+
+    public PusherApp(IOptions<ChannelsOptions> channels, IOptions<PusherOptions> pusher)
+    {
+        var options = channels.Value;
+        Enabled = pusher.Value.Enabled;
+        IsConfigured = options.Validate().Count == 0;
+        Key = IsConfigured ? options.Key : null;
+        HasEncryptionKey = IsConfigured && options.GetMasterKey() is not null;
+        if (IsConfigured)
+            _signer = new SubscriptionSigner(options);
+    }
+
+    /// <summary>False when PUSHER_ENABLED=false: nothing is sent to Pusher.</summary>
+    public bool Enabled { get; }
+
+    /// <summary>App id, key and secret are set and valid: subscriptions can be signed.</summary>
+    public bool IsConfigured { get; }
+
+    /// <summary>The public app key (safe to show), or null when not configured.</summary>
+    public string? Key { get; }
+
+    /// <summary>An encryption master key is configured: private-encrypted-* channels can be authorized and sent to.</summary>
+    public bool HasEncryptionKey { get; }
+
+    /// <summary>The signer; only valid when <see cref="IsConfigured"/>.</summary>
+    public SubscriptionSigner Signer => _signer ?? throw new InvalidOperationException("Pusher credentials are not configured.");
 }

@@ -1,5 +1,7 @@
 using AdminConsole.Web.Data;
+using AdminConsole.Web.EventLog;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AdminConsole.Web.Security;
 
@@ -18,7 +20,12 @@ public static class SecuritySetup
                 o.Password.RequiredLength = 10;
             })
             .AddRoles<IdentityRole>()
-            .AddEntityFrameworkStores<AppDbContext>();
+            .AddEntityFrameworkStores<AppDbContext>()
+            .AddSignInManager<AuditingSignInManager>();
+        builder.Services.TryAddSingleton<AuditTrail>();
+
+        // Locking or deleting an account, or changing its roles, renews its security stamp; sessions notice within a minute.
+        builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
 
         builder.Services.ConfigureApplicationCookie(o =>
         {

@@ -21,6 +21,8 @@ public static class ShellSetup
         });
         builder.Services.AddProblemDetails();
         builder.Services.AddAntiforgery(o => o.HeaderName = "RequestVerificationToken");
+        // Features add their own policies; the default status (503) would read as an outage.
+        builder.Services.AddRateLimiter(o => o.RejectionStatusCode = StatusCodes.Status429TooManyRequests);
     }
 
     public static void UseConsoleShell(this WebApplication app)
@@ -31,6 +33,7 @@ public static class ShellSetup
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter(); // after authentication: policies partition by user id
     }
 
     public static void MapConsoleShell(this WebApplication app)

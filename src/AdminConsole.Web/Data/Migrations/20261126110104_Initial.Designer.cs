@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AdminConsole.Web.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261126103001_Initial")]
+    [Migration("20261126110104_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -64,6 +64,73 @@ namespace AdminConsole.Web.Data.Migrations
                     b.HasIndex("Name");
 
                     b.ToTable("Classes");
+                });
+
+            modelBuilder.Entity("AdminConsole.Web.Compose.SentEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ChannelCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Channels")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("CompletedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Data")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("DurationMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EventName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PusherBody")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("PusherStatus")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("RetryOfId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SenderId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SenderName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SocketId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SenderId", "Id");
+
+                    b.ToTable("SentEvents", (string)null);
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Data.AppUser", b =>
@@ -138,6 +205,59 @@ namespace AdminConsole.Web.Data.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("AdminConsole.Web.EventLog.ActivityMinute", b =>
+                {
+                    b.Property<long>("StartUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("StartUnixMs", "Kind");
+
+                    b.HasIndex("Kind", "StartUnixMs", "Count");
+
+                    b.ToTable("ActivityMinutes", (string)null);
+                });
+
+            modelBuilder.Entity("AdminConsole.Web.EventLog.AuditChainState", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("CheckpointHash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("CheckpointId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("HeadHash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("HeadId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("AuditChain", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            CheckpointHash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+                            CheckpointId = 0L,
+                            HeadHash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+                            HeadId = 0L
+                        });
+                });
+
             modelBuilder.Entity("AdminConsole.Web.EventLog.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -164,6 +284,10 @@ namespace AdminConsole.Web.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -184,11 +308,228 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("TimeUtc");
 
+                    b.HasIndex("ActorName", "Id");
+
                     b.HasIndex("Channel", "Id");
+
+                    b.HasIndex("EventName", "Id");
 
                     b.HasIndex("Kind", "Id");
 
-                    b.ToTable("AuditEntries");
+                    b.HasIndex("Outcome", "Id");
+
+                    b.ToTable("AuditEntries", (string)null);
+                });
+
+            modelBuilder.Entity("AdminConsole.Web.Occupancy.ChannelState", b =>
+                {
+                    b.Property<string>("Channel")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastEventMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastEventName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastEventVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OccupancyChangedMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OccupancyVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Occupied")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("OccupiedSinceMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SubscriptionCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SubscriptionVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("UserCount")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Channel");
+
+                    b.HasIndex("Kind", "Channel");
+
+                    b.HasIndex("Occupied", "Channel");
+
+                    b.ToTable("ChannelStates");
+                });
+
+            modelBuilder.Entity("AdminConsole.Web.Occupancy.PresenceMember", b =>
+                {
+                    b.Property<string>("Channel")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Present")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SinceMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Channel", "UserId");
+
+                    b.HasIndex("Present", "Channel");
+
+                    b.ToTable("PresenceMembers");
+                });
+
+            modelBuilder.Entity("AdminConsole.Web.Webhooks.ReceivedWebhookEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BatchId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Channel")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Data")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EventName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ReceivedMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SocketId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("SubscriptionCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("TimeMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BatchId");
+
+                    b.HasIndex("Channel", "Id");
+
+                    b.ToTable("WebhookEvents", (string)null);
+                });
+
+            modelBuilder.Entity("AdminConsole.Web.Webhooks.WebhookBatch", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Body")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("BodySha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("DuplicateCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("EventCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastDuplicateMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ReceivedMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("TimeMs")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BodySha256")
+                        .IsUnique();
+
+                    b.HasIndex("ReceivedMs");
+
+                    b.ToTable("WebhookBatches");
+                });
+
+            modelBuilder.Entity("AdminConsole.Web.Webhooks.WebhookRejection", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BodyLength")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BodySha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FailedCheck")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReceivedMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RemoteAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReceivedMs");
+
+                    b.ToTable("WebhookRejections");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
@@ -342,6 +683,17 @@ namespace AdminConsole.Web.Data.Migrations
                     b.Navigation("User");
                 });
 
+            modelBuilder.Entity("AdminConsole.Web.Webhooks.ReceivedWebhookEvent", b =>
+                {
+                    b.HasOne("AdminConsole.Web.Webhooks.WebhookBatch", "Batch")
+                        .WithMany("Events")
+                        .HasForeignKey("BatchId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Batch");
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole", null)
@@ -396,6 +748,11 @@ namespace AdminConsole.Web.Data.Migrations
             modelBuilder.Entity("AdminConsole.Web.Classes.SchoolClass", b =>
                 {
                     b.Navigation("Members");
+                });
+
+            modelBuilder.Entity("AdminConsole.Web.Webhooks.WebhookBatch", b =>
+                {
+                    b.Navigation("Events");
                 });
 #pragma warning restore 612, 618
         }

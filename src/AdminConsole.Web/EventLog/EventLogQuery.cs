@@ -1,0 +1,75 @@
+using System.Runtime.CompilerServices;
+using AdminConsole.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdminConsole.Web.EventLog;
+
+/// <summary>One page of the log, newest first, with the cursors of its neighbours.</summary>
+public sealed record LogPage(IReadOnlyList<AuditEntry> Entries, long? OlderThan, long? NewerThan);
+
+/// <summary>
+/// Reads the log with keyset pagination by Id. Ids only grow, so entries written while someone pages land above
+/// the first page and can never shift, repeat or hide an older page (offset paging would).
+/// </summary>
+public sealed class EventLogQuery(AppDbContext db)
+{
+    public const int DefaultPageSize = 50;
+
+    /// <param name="before">Show entries older than this Id (the "older" link).</param>
+    /// <param name="after">Show entries newer than this Id (the "newer" link).</param>
+    public async Task<LogPage> PageAsync(EventLogFilter filter, long? before, long? after, int pageSize = DefaultPageSize, CancellationToken ct = default)
+    {
+        var query = filter.Apply(db.AuditEntries.AsNoTracking());
+        List<AuditEntry> rows;
+        bool moreOlder, moreNewer;
+        if (after is { } a && before is null)
+        {
+            rows = await query.Where(e => e.Id > a).OrderBy(e => e.Id).Take(pageSize + 1).ToListAsync(ct);
+            moreNewer = rows.Count > pageSize;
+            if (moreNewer) rows.RemoveAt(rows.Count - 1);
+            rows.Reverse();
+            moreOlder = true; // we came from there
+        }
+        else
+        {
+            if (before is { } b) query = query.Where(e => e.Id < b);
+            rows = await query.OrderByDescending(e => e.Id).Take(pageSize + 1).ToListAsync(ct);
+            moreOlder = rows.Count > pageSize;
+            if (moreOlder) rows.RemoveAt(rows.Count - 1);
+            moreNewer = before is not null;
+        }
+        return new LogPage(rows,
+            moreOlder && rows.Count > 0 ? rows[^1].Id : null,
+            moreNewer && rows.Count > 0 ? rows[0].Id : null);
+    }
+
+    /// <summary>
+    /// Every matching entry up to <paramref name="throughId"/>, newest first, read in keyset batches: memory stays
+    /// bounded by one batch and no read transaction is held open for the whole export.
+    /// </summary>
+    public async IAsyncEnumerable<AuditEntry> StreamAsync(EventLogFilter filter, long throughId, int batchSize = 2_000,
+        [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var cursor = throughId + 1;
+        while (true)
+        {
+            var below = cursor;
+            var batch = await filter.Apply(db.AuditEntries.AsNoTracking())
+                .Where(e => e.Id < below)
+                .OrderByDescending(e => e.Id)
+                .Take(batchSize)
+                .ToListAsync(ct);
+            foreach (var entry in batch)
+                yield return entry;
+            if (batch.Count < batchSize)
+                yield break;
+            cursor = batch[^1].Id;
+        }
+    }
+
+    public async Task<long> NewestIdAsync(CancellationToken ct = default) =>
+        await db.AuditEntries.MaxAsync(e => (long?)e.Id, ct) ?? 0;
+
+    public Task<AuditEntry?> FindAsync(long id, CancellationToken ct = default) =>
+        db.AuditEntries.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, ct);
+}

@@ -1,0 +1,80 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using AdminConsole.Web.Security;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+
+namespace AdminConsole.Web.EventLog;
+
+/// <summary>
+/// The auditor's log: filter, page (keyset), expand, export, verify. Read-only for everyone: the log has no write
+/// action; verification only reads.
+/// </summary>
+public class IndexModel(EventLogQuery query, AuditChainVerifier verifier, IOptions<EventLogOptions> options) : PageModel
+{
+    public EventLogFilter Filter { get; private set; } = new();
+    public LogPage Results { get; private set; } = new([], null, null);
+    public ChainVerdict? Verdict { get; private set; }
+    public int? RetentionDays => options.Value.RetentionDays;
+    public bool IsFirstPage { get; private set; }
+
+    public static IReadOnlyList<string> Kinds { get; } = typeof(AuditKinds).GetFields()
+        .Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!).Order(StringComparer.Ordinal).ToList();
+
+    public static IReadOnlyList<string> Outcomes { get; } =
+        ["accepted", "allowed", "duplicate", "failure", "refused", "rejected", "success"];
+
+    public async Task OnGetAsync(EventLogFilter filter, long? before, long? after, CancellationToken ct)
+    {
+        await LoadAsync(filter, before, after, ct);
+    }
+
+    public async Task OnGetVerifyAsync(EventLogFilter filter, CancellationToken ct)
+    {
+        Verdict = await verifier.VerifyAsync(ct: ct);
+        await LoadAsync(filter, null, null, ct);
+    }
+
+    private async Task LoadAsync(EventLogFilter filter, long? before, long? after, CancellationToken ct)
+    {
+        Filter = filter.Normalized();
+        foreach (var (field, message) in Filter.Errors())
+            ModelState.AddModelError(field, message);
+        if (!ModelState.IsValid)
+            return;
+        IsFirstPage = before is null && after is null;
+        Results = await query.PageAsync(Filter, before, after, ct: ct);
+    }
+
+    /// <summary>Query-string values for a link that keeps the filter.</summary>
+    public Dictionary<string, string?> Route(long? before = null, long? after = null, string? handler = null)
+    {
+        var values = Filter.ToQuery();
+        if (before is not null) values["before"] = before.ToString();
+        if (after is not null) values["after"] = after.ToString();
+        if (handler is not null) values["handler"] = handler;
+        return values;
+    }
+
+    public Dictionary<string, string?> VerifyRoute => Route(handler: "Verify");
+
+    public string ExportUrl => QueryString.Create(Filter.ToQuery()) is var qs ? "/EventLog/export.csv" + qs : "";
+
+    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>JSON payloads indented for reading; anything else shown as stored.</summary>
+    public static string PrettyPayload(string? data)
+    {
+        if (string.IsNullOrEmpty(data)) return "(no payload)";
+        try
+        {
+            using var doc = JsonDocument.Parse(data);
+            return JsonSerializer.Serialize(doc.RootElement, Pretty);
+        }
+        catch (JsonException)
+        {
+            return data;
+        }
+    }
+}

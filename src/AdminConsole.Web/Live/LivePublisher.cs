@@ -1,0 +1,201 @@
+using System.Threading.Channels;
+using AdminConsole.Channels;
+using AdminConsole.Web.Dashboard;
+using AdminConsole.Web.Data;
+using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Occupancy;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdminConsole.Web.Live;
+
+/// <summary>
+/// Tells the pages what the ingest committed, without ever holding up a webhook's acknowledgement: the writer
+/// only merges its summary into a bounded pending set (constant time, no I/O) and moves on; this service wakes,
+/// reads the current rows of what changed and sends them through <see cref="ConsoleHub"/>, at most every
+/// <see cref="FlushInterval"/>. If more changed than the limits allow, pages are told to reload instead.
+/// </summary>
+public sealed partial class LivePublisher(
+    IHubContext<ConsoleHub, IConsoleClient> hub,
+    IServiceScopeFactory scopes,
+    TimeProvider time,
+    ILogger<LivePublisher> logger) : BackgroundService
+{
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(150);
+    private const int MaxChannels = 500;
+    private const int MaxMembers = 500;
+    private const int MaxEvents = 200;
+    private const int MaxActivity = 200;
+
+    private readonly Lock _gate = new();
+    private Pending _pending = new();
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    /// <summary>Called by the webhook writer after each commit.</summary>
+    internal void Post(CommittedGroup group)
+    {
+        lock (_gate)
+        {
+            var p = _pending;
+            p.StatsDirty = true;
+            foreach (var c in group.Channels)
+                if (!p.Overflow && p.Channels.Add(c) && p.Channels.Count > MaxChannels) p.Overflow = true;
+            foreach (var m in group.Members)
+                if (!p.Overflow && p.Members.Add(m) && p.Members.Count > MaxMembers) p.Overflow = true;
+            Keep(p.Events, group.Events, MaxEvents, ref p.OmittedEvents);
+            Keep(p.Activity, group.Activity, MaxActivity, ref p.OmittedActivity);
+        }
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>Any feature that committed audit entries publishes them here for the live event log.</summary>
+    public void PostActivity(IEnumerable<AuditEntry> entries)
+    {
+        lock (_gate)
+            Keep(_pending.Activity, entries.Select(ToView), MaxActivity, ref _pending.OmittedActivity);
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>Reconcile and other writers outside the ingest: these channels (and members) changed.</summary>
+    internal void PostChanges(IEnumerable<string> channels, IEnumerable<(string Channel, string UserId)> members)
+    {
+        var group = new CommittedGroup();
+        foreach (var c in channels) group.Channels.Add(c);
+        foreach (var m in members) group.Members.Add(m);
+        Post(group);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _wake.Reader.WaitToReadAsync(stoppingToken))
+            {
+                _wake.Reader.TryRead(out _);
+                Pending batch;
+                lock (_gate)
+                {
+                    batch = _pending;
+                    _pending = new Pending();
+                }
+                try
+                {
+                    await SendAsync(batch, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Live updates are a convenience; the pages' data is in the database either way.
+                    LogPublishFailed(logger, ex);
+                }
+                await Task.Delay(FlushInterval, time, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task SendAsync(Pending p, CancellationToken ct)
+    {
+        if (p.Overflow)
+        {
+            await hub.Clients.All.Resync();
+        }
+        else
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            if (p.Channels.Count > 0)
+            {
+                var names = p.Channels.ToList();
+                var rows = await db.ChannelStates.AsNoTracking().Where(c => names.Contains(c.Channel)).ToListAsync(ct);
+                var views = rows.Select(ToView).ToList();
+                await SendScopedAsync(views, v => v.Channel, (c, list) => c.ChannelsChanged(list));
+            }
+            if (p.Members.Count > 0)
+            {
+                var channels = p.Members.Select(m => m.Channel).Distinct().ToList();
+                var rows = await PresenceQueries.MembersAsync(db, channels, ct);
+                var views = rows.Where(r => p.Members.Contains((r.Channel, r.UserId))).ToList();
+                await SendScopedAsync(views, v => v.Channel, (c, list) => c.PresenceChanged(list));
+            }
+        }
+        if (p.Events.Count > 0)
+        {
+            await hub.Clients.Group(ConsoleGroups.AllActivity).WebhookEventsReceived(new EventBatch(p.Events, p.OmittedEvents));
+            foreach (var byClass in p.Events.Where(e => ConsoleGroups.TryGetClassId(e.Channel, out _)).GroupBy(e => ClassOf(e.Channel)))
+                await hub.Clients.Group(ConsoleGroups.Class(byClass.Key)).WebhookEventsReceived(new EventBatch(byClass.ToList(), 0));
+        }
+        if (p.Activity.Count > 0)
+            await hub.Clients.Group(ConsoleGroups.AllActivity).ActivityAppended(new ActivityBatch(p.Activity, p.OmittedActivity));
+        if (p.StatsDirty)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            await hub.Clients.Group(ConsoleGroups.Everyone).StatsChanged(await DashboardQueries.FiguresAsync(db, time, ct));
+        }
+    }
+
+    /// <summary>Everything to admins and auditors; each class's share to that class's teachers only.</summary>
+    private async Task SendScopedAsync<T>(List<T> views, Func<T, string> channelOf, Func<IConsoleClient, IReadOnlyList<T>, Task> send)
+    {
+        if (views.Count == 0) return;
+        await send(hub.Clients.Group(ConsoleGroups.AllActivity), views);
+        foreach (var byClass in views.Where(v => ConsoleGroups.TryGetClassId(channelOf(v), out _)).GroupBy(v => ClassOf(channelOf(v))))
+            await send(hub.Clients.Group(ConsoleGroups.Class(byClass.Key)), byClass.ToList());
+    }
+
+    private static int ClassOf(string? channel) => ConsoleGroups.TryGetClassId(channel, out var id) ? id : 0;
+
+    internal static ChannelView ToView(ChannelState c) =>
+        new(c.Channel, c.Kind, c.Occupied, c.OccupiedSinceMs, c.OccupancyChangedMs, c.SubscriptionCount, c.UserCount, c.LastEventName, c.LastEventMs);
+
+    private static ActivityView ToView(AuditEntry a) =>
+        new(a.Id, a.TimeUtc, a.Kind, a.ActorName, a.Channel, a.EventName, a.Outcome, a.Target);
+
+    /// <summary>Keeps the newest <paramref name="max"/> items, counting the rest as omitted.</summary>
+    private static void Keep<T>(List<T> list, IEnumerable<T> items, int max, ref int omitted)
+    {
+        list.AddRange(items);
+        if (list.Count > max)
+        {
+            omitted += list.Count - max;
+            list.RemoveRange(0, list.Count - max);
+        }
+    }
+
+    private sealed class Pending
+    {
+        public readonly HashSet<string> Channels = new(StringComparer.Ordinal);
+        public readonly HashSet<(string Channel, string UserId)> Members = [];
+        public readonly List<EventView> Events = [];
+        public readonly List<ActivityView> Activity = [];
+        public int OmittedEvents;
+        public int OmittedActivity;
+        public bool StatsDirty;
+        public bool Overflow;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing live updates failed.")]
+    private static partial void LogPublishFailed(ILogger logger, Exception ex);
+}
+
+/// <summary>What one ingest commit changed, handed to <see cref="LivePublisher"/> after the commit.</summary>
+internal sealed class CommittedGroup
+{
+    public int Batches;
+    public readonly HashSet<string> Channels = new(StringComparer.Ordinal);
+    public readonly HashSet<(string Channel, string UserId)> Members = [];
+    public readonly List<EventView> Events = [];
+    public readonly List<ActivityView> Activity = [];
+    // Kept whole here (a commit holds at most a few thousand); the publisher trims to what a screen can use.
+    public void AddActivity(ActivityView entry) => Activity.Add(entry);
+
+    public void Add(long eventId, WebhookEvent e, long timeMs, long receivedMs, ProjectionChange change)
+    {
+        Events.Add(new EventView(eventId, e.Name, e.Channel, e.UserId, e.Event, timeMs, receivedMs));
+        if (e.Channel is null) return;
+        if ((change & ProjectionChange.Channel) != 0) Channels.Add(e.Channel);
+        if ((change & ProjectionChange.Member) != 0 && e.UserId is not null) Members.Add((e.Channel, e.UserId));
+    }
+}

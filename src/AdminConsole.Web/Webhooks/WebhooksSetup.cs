@@ -1,0 +1,26 @@
+using AdminConsole.Web.Live;
+using AdminConsole.Web.Occupancy;
+
+namespace AdminConsole.Web.Webhooks;
+
+public static class WebhooksSetup
+{
+    /// <summary>Webhook ingest, the occupancy projection and reconcile, and the live hub that mirrors them.</summary>
+    public static void AddWebhooks(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<WebhookReceiver>();
+        builder.Services.AddSingleton<WebhookIngestor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookIngestor>());
+        builder.AddOccupancy();
+        builder.AddLive();
+    }
+
+    public static void MapWebhooks(this WebApplication app)
+    {
+        app.MapPost("/pusher/webhook", (HttpContext context, WebhookReceiver receiver, CancellationToken ct) => receiver.ReceiveAsync(context, ct))
+            .AllowAnonymous()
+            .DisableAntiforgery()
+            .WithName("PusherWebhook");
+        app.MapLive();
+    }
+}

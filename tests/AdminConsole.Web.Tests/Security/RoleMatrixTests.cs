@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using AdminConsole.Web.Tests.Infrastructure;
+
+namespace AdminConsole.Web.Tests.Security;
+
+/// <summary>Who is asking: nobody, or one of the demo accounts.</summary>
+public enum Who { Anonymous, Student, Teacher, Auditor, Admin }
+
+public enum RouteKind
+{
+    /// <summary>Razor Page: anonymous is redirected to sign-in, a wrong role gets the 403 page.</summary>
+    Page,
+    /// <summary>JSON/protocol endpoint: anonymous gets 401, a wrong role 403.</summary>
+    Api,
+    /// <summary>Open to everybody, signed in or not.</summary>
+    Public,
+}
+
+/// <summary>
+/// One line of the role matrix. <paramref name="Path"/> may contain {student}, {teacher}, {admin}: the demo
+/// account's user id. Class 1 is the demo class "Physics 7A".
+/// </summary>
+public sealed record Route(string Method, string Path, RouteKind Kind, params Who[] Allowed)
+{
+    /// <summary>What an allowed role gets (default 200), e.g. 400 for a POST the matrix sends with an empty JSON body.</summary>
+    public HttpStatusCode AllowedStatus { get; init; } = HttpStatusCode.OK;
+
+    /// <summary>Signed-in roles that are not allowed are redirected here instead of getting 403.</summary>
+    public string? OthersRedirectTo { get; init; }
+
+    public override string ToString() => $"{Method} {Path}";
+}
+
+public sealed class RoleMatrixTests(RoleMatrixTests.Console console) : IClassFixture<RoleMatrixTests.Console>
+{
+    private const Who Student = Who.Student, Teacher = Who.Teacher, Auditor = Who.Auditor, Admin = Who.Admin;
+    private static readonly Who[] Everyone = [Student, Teacher, Auditor, Admin];
+
+    private static Route Page(string path, params Who[] allowed) => new("GET", path, RouteKind.Page, allowed);
+    private static Route Api(string method, string path, params Who[] allowed) => new(method, path, RouteKind.Api, allowed);
+    private static Route Public(string path) => new("GET", path, RouteKind.Public);
+
+    /// <summary>Every page and endpoint of the console: add a line with your route and the roles it allows.</summary>
+    public static readonly Route[] Table =
+    [
+        Page("/", Admin, Teacher, Auditor) with { OthersRedirectTo = "/Student" },
+        Page("/Channels", Admin, Auditor),
+        Page("/Presence", Admin, Teacher),
+        Page("/Compose", Admin, Teacher),
+        Page("/EventLog", Admin, Auditor),
+        Page("/EventLog?kind=signin.succeeded&channel=private-class-", Admin, Auditor),
+        Page("/EventLog/Entry/1", Admin, Auditor),
+        Api("GET", "/EventLog/activity?range=hour", Admin, Auditor),
+        Api("GET", "/EventLog/export.csv", Admin, Auditor),
+        // pusher-js posts a form; the matrix's empty JSON body has nothing to sign.
+        Api("POST", "/pusher/auth", Everyone) with { AllowedStatus = HttpStatusCode.BadRequest },
+        Api("POST", "/pusher/user-auth", Everyone) with { AllowedStatus = HttpStatusCode.BadRequest },
+        // An empty JSON body is validated only once the role is allowed to send at all.
+        Api("POST", "/realtime/trigger", Admin, Teacher) with { AllowedStatus = HttpStatusCode.BadRequest },
+        Page("/Student", Student),
+        Page("/Users", Admin),
+        Page("/Users?q=student&p=1", Admin),
+        Page("/Users/Create", Admin),
+        Page("/Users/Details/{student}", Admin),
+        Page("/Users/Delete/{student}", Admin),
+        Page("/Classes", Admin),
+        Page("/Classes/Create", Admin),
+        Page("/Classes/Details/1", Admin),
+        Page("/Identity/Account/Manage", Everyone),
+        Page("/Identity/Account/Manage/ChangePassword", Everyone),
+        Public("/Identity/Account/Login"),
+        Public("/health/live"),
+        Public("/health/ready"),
+        Public("/lib/bootstrap/dist/css/bootstrap.min.css"),
+    ];
+
+    public static TheoryData<Route, Who> Cases()
+    {
+        var data = new TheoryData<Route, Who>();
+        foreach (var route in Table)
+            foreach (var who in Enum.GetValues<Who>())
+                data.Add(route, who);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Each_role_gets_exactly_the_routes_it_is_allowed(Route route, Who who)
+    {
+        var client = await console.ClientAsync(who);
+        var path = await console.ResolveAsync(route.Path);
+        using var request = new HttpRequestMessage(new HttpMethod(route.Method), path);
+        if (route.Method != "GET")
+        {
+            request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+            request.Headers.Add("RequestVerificationToken", await client.GetAntiforgeryTokenAsync(who == Who.Anonymous ? "/Identity/Account/Login" : "/Identity/Account/Manage"));
+        }
+
+        using var response = await client.SendAsync(request);
+
+        var status = response.StatusCode;
+        var location = response.Headers.Location?.OriginalString;
+        if (route.Kind == RouteKind.Public)
+            Assert.Equal(HttpStatusCode.OK, status);
+        else if (who == Who.Anonymous && route.Kind == RouteKind.Page)
+        {
+            Assert.Equal(HttpStatusCode.Redirect, status);
+            Assert.StartsWith("http://localhost/Identity/Account/Login?ReturnUrl=", location);
+        }
+        else if (who == Who.Anonymous)
+            Assert.Equal(HttpStatusCode.Unauthorized, status);
+        else if (route.Allowed.Contains(who))
+            Assert.True(route.AllowedStatus == status, $"{who} {route}: expected {(int)route.AllowedStatus}, got {(int)status} {location}");
+        else if (route.OthersRedirectTo is { } target)
+        {
+            Assert.Equal(HttpStatusCode.Redirect, status);
+            Assert.Equal(target, location);
+        }
+        else
+            Assert.True(status == HttpStatusCode.Forbidden, $"{who} {route}: expected 403, got {(int)status} {location}");
+    }
+
+    [Fact]
+    public void Every_page_in_the_web_project_has_a_line_in_the_table()
+    {
+        var webRoot = Path.Combine(RepositoryRoot.Path, "src", "AdminConsole.Web");
+        var pages = Directory.EnumerateFiles(webRoot, "*.cshtml", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
+            .Where(f => File.ReadLines(f).FirstOrDefault()?.StartsWith("@page") == true)
+            .Select(f => "/" + Path.GetRelativePath(webRoot, f).Replace('\\', '/')[..^".cshtml".Length])
+            .Where(p => !p.StartsWith("/Errors/") && !p.StartsWith("/Areas/")) // error pages render for everyone; Identity's are listed by URL
+            .Select(p => p.EndsWith("/Index") ? p[..^"/Index".Length] : p)
+            .Select(p => p == "/Dashboard" ? "/" : p);
+        var listed = Table.Select(r => r.Path.Split('?')[0]).ToHashSet();
+
+        var missing = pages.Where(p => !listed.Contains(p) && !listed.Any(l => l.StartsWith(p + "/"))).ToList();
+
+        Assert.True(missing.Count == 0, "Pages without a role-matrix line: " + string.Join(", ", missing));
+    }
+
+    /// <summary>The console with one signed-in client per demo role, shared by all the matrix's cases.</summary>
+    public sealed class Console : ConsoleFactory
+    {
+        // Credentials so the protocol endpoints get past "not configured"; nothing here ever reaches Pusher.
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+        [
+            new("Pusher:AppId", "1"), new("Pusher:Key", "matrix-key"), new("Pusher:Secret", "matrix-secret"),
+            new("Pusher:Scheme", "http"), new("Pusher:Host", "127.0.0.1"), new("Pusher:Port", "9"),
+        ];
+
+        private readonly ConcurrentDictionary<Who, Lazy<Task<HttpClient>>> _clients = new();
+        private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _ids = new();
+
+        public Task<HttpClient> ClientAsync(Who who) => _clients.GetOrAdd(who, w => new(() => w switch
+        {
+            Who.Anonymous => Task.FromResult(CreateBrowserLikeClient()),
+            Who.Student => SignInAsync(DemoUser.Student),
+            Who.Teacher => SignInAsync(DemoUser.Teacher),
+            Who.Auditor => SignInAsync(DemoUser.Auditor),
+            _ => SignInAsync(DemoUser.Admin),
+        })).Value;
+
+        public async Task<string> ResolveAsync(string path)
+        {
+            foreach (var (token, user) in new[] { ("{student}", DemoUser.Student), ("{teacher}", DemoUser.Teacher), ("{admin}", DemoUser.Admin) })
+                if (path.Contains(token))
+                    path = path.Replace(token, await _ids.GetOrAdd(user.Email, e => new(() => this.UserIdAsync(e))).Value);
+            return path;
+        }
+    }
+}
