@@ -35,4 +35,4 @@ public sealed record EventView(long Id, string Name, string? Channel, string? Us
 
 public sealed record EventBatch(IReadOnlyList<EventView> Events, int Omitted);
 
-public sealed record DashboardFigures(int OccupiedChannels, int PresenceMembersOnline, int WebhooksToday, long? LastWebhookMs, int KnownChannels);
+public sealed record DashboardFigures(int OccupiedChannels, int PresenceMembersOnline, long WebhookEventsToday, long? LastWebhookMs, int KnownChannels);
