@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Threading.Channels;
 using AdminConsole.Channels;
 using AdminConsole.Web.Data;
@@ -16,9 +17,11 @@ namespace AdminConsole.Web.Webhooks;
 /// this service takes everything that is waiting, stores it (batches, events, rejections, the projection and the
 /// audit entries) in ONE transaction, and only after the commit completes each request, which then answers 200.
 /// Under load a commit covers hundreds of requests: one fsync-free WAL commit instead of hundreds.
-/// Everything is written with prepared SQLite statements on the context's connection and transaction, the audit
-/// entries included: they are sealed into the event log's hash chain by <see cref="AuditChain.Append"/>, the
-/// same sealing SaveChanges does, without EF's per-entity cost (measured: most of the writer's CPU).
+/// Rows are written with prepared SQLite statements on the context's connection and transaction, audit entries
+/// included (through <see cref="AuditAppender"/>, which seals them into the log's hash chain): measured, EF's
+/// SaveChanges for one audit entry per event cost more than everything else in the transaction together.
+/// New audit entries reach open log pages through the event log's feed (EventLog/EventLogFeed.cs), like every
+/// other writer's.
 /// </summary>
 public sealed partial class WebhookIngestor : BackgroundService
 {
@@ -34,14 +37,14 @@ public sealed partial class WebhookIngestor : BackgroundService
     });
 
     private readonly IServiceScopeFactory _scopes;
-    private readonly AuditTrail _audit;
+    private readonly TimeProvider _time;
     private readonly LivePublisher _live;
     private readonly ILogger<WebhookIngestor> _logger;
 
-    public WebhookIngestor(IServiceScopeFactory scopes, AuditTrail audit, LivePublisher live, ILogger<WebhookIngestor> logger)
+    public WebhookIngestor(IServiceScopeFactory scopes, TimeProvider time, LivePublisher live, ILogger<WebhookIngestor> logger)
     {
         _scopes = scopes;
-        _audit = audit;
+        _time = time;
         _live = live;
         _logger = logger;
     }
@@ -129,31 +132,31 @@ public sealed partial class WebhookIngestor : BackgroundService
         using var statements = new IngestStatements(connection, sqlTransaction);
         using var projector = new OccupancyProjector(connection, sqlTransaction);
         var committed = new CommittedGroup();
-        var audit = new List<AuditEntry>();
+        var now = _time.GetUtcNow().UtcDateTime;
 
         foreach (var work in group)
         {
             switch (work)
             {
                 case VerifiedDelivery d:
-                    Store(d, statements, projector, audit, committed);
+                    Store(d, statements, projector, committed, now);
                     break;
                 case RejectedDelivery r:
                     statements.InsertRejection(r);
-                    audit.Add(_audit.Create(AuditKinds.WebhookRejected, new Actor(null, "webhook sender " + (r.RemoteAddress ?? "unknown")),
+                    statements.InsertAudit(now, AuditKinds.WebhookRejected, new Actor(null, "webhook sender " + (r.RemoteAddress ?? "unknown")),
                         target: r.BodySha256 is null ? null : "body:" + r.BodySha256,
-                        data: new { check = r.FailedCheck, reason = r.Reason, status = r.Status, length = r.BodyLength },
-                        outcome: "rejected"));
+                        data: JsonSerializer.Serialize(new { check = r.FailedCheck, reason = r.Reason, status = r.Status, length = r.BodyLength }, JsonSerializerOptions.Web),
+                        channel: null, eventName: null, outcome: "rejected");
                     break;
             }
         }
 
-        AuditChain.Append(sqlTransaction, audit);
+        statements.Complete();
         await transaction.CommitAsync();
         return committed;
     }
 
-    private void Store(VerifiedDelivery d, IngestStatements statements, OccupancyProjector projector, List<AuditEntry> audit, CommittedGroup committed)
+    private static void Store(VerifiedDelivery d, IngestStatements statements, OccupancyProjector projector, CommittedGroup committed, DateTime now)
     {
         var (batchId, duplicate) = statements.InsertBatch(d);
         d.Result = new IngestResult(batchId, duplicate, d.Webhook.Events.Count);
@@ -161,8 +164,9 @@ public sealed partial class WebhookIngestor : BackgroundService
         if (duplicate)
         {
             // One entry per repeated delivery, not per event: the events themselves were logged the first time.
-            audit.Add(_audit.Create(AuditKinds.WebhookDuplicate, Actor.Pusher, target: "webhook:" + batchId,
-                data: new { sha256 = d.BodySha256, events = d.Webhook.Events.Count, time_ms = d.Webhook.TimeMs }, outcome: "duplicate"));
+            statements.InsertAudit(now, AuditKinds.WebhookDuplicate, Actor.Pusher, target: "webhook:" + batchId,
+                data: JsonSerializer.Serialize(new { sha256 = d.BodySha256, events = d.Webhook.Events.Count, time_ms = d.Webhook.TimeMs }, JsonSerializerOptions.Web),
+                channel: null, eventName: null, outcome: "duplicate");
             return;
         }
 
@@ -172,8 +176,8 @@ public sealed partial class WebhookIngestor : BackgroundService
             var e = events[i];
             var eventId = statements.InsertEvent(batchId, i, d, e);
             var change = projector.Apply(e.Name, e.Channel, e.UserId, e.SubscriptionCount, d.Webhook.TimeMs, i);
-            audit.Add(_audit.Create(AuditKinds.WebhookEvent, Actor.Pusher, target: "webhook:" + batchId, data: e.RawJson,
-                channel: e.Channel, eventName: e.Name, outcome: "accepted"));
+            statements.InsertAudit(now, AuditKinds.WebhookEvent, Actor.Pusher, target: "webhook:" + batchId, data: e.RawJson,
+                channel: e.Channel, eventName: e.Name, outcome: "accepted");
             committed.Add(eventId, e, d.Webhook.TimeMs, d.ReceivedMs, change);
         }
     }
@@ -191,6 +195,7 @@ internal sealed class IngestStatements : IDisposable
     private readonly SqliteCommand _batch;
     private readonly SqliteCommand _event;
     private readonly SqliteCommand _rejection;
+    private readonly AuditAppender _audit;
 
     public IngestStatements(SqliteConnection connection, SqliteTransaction transaction)
     {
@@ -210,7 +215,14 @@ internal sealed class IngestStatements : IDisposable
             INSERT INTO WebhookRejections (ReceivedMs, RemoteAddress, FailedCheck, Reason, BodySha256, BodyLength, Status)
             VALUES ($received, $remote, $check, $reason, $sha, $length, $status)
             """, "$received", "$remote", "$check", "$reason", "$sha", "$length", "$status");
+        _audit = new AuditAppender(connection, transaction);
     }
+
+    public AuditEntry InsertAudit(DateTime timeUtc, string kind, Actor actor, string? target, string? data, string? channel, string? eventName, string? outcome) =>
+        _audit.Append(timeUtc, kind, actor, target, data, channel, eventName, outcome);
+
+    /// <summary>Seals the audit entries into the chain head; before the commit.</summary>
+    public void Complete() => _audit.Complete();
 
     public (long BatchId, bool Duplicate) InsertBatch(VerifiedDelivery d)
     {
@@ -254,6 +266,7 @@ internal sealed class IngestStatements : IDisposable
         _batch.Dispose();
         _event.Dispose();
         _rejection.Dispose();
+        _audit.Dispose();
     }
 }
 

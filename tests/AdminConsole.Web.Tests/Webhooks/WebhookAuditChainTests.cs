@@ -30,7 +30,7 @@ public class WebhookAuditChainTests(WebhookConsole console) : IClassFixture<Webh
         await using var scope = console.Services.CreateAsyncScope();
         var verdict = await scope.ServiceProvider.GetRequiredService<AuditChainVerifier>().VerifyAsync();
         Assert.True(verdict.Intact, verdict.Message);
-        var db = scope.ServiceProvider.GetRequiredService<Data.AppDbContext>();
+        var db = scope.ServiceProvider.GetRequiredService<AdminConsole.Web.Data.AppDbContext>();
         Assert.Equal(verdict.VerifiedThroughId, await db.AuditEntries.MaxAsync(a => a.Id));
         Assert.Equal(20, await db.AuditEntries.CountAsync(a => a.Kind == AuditKinds.WebhookRejected));
         Assert.Equal(19, await db.AuditEntries.CountAsync(a => a.Kind == AuditKinds.WebhookDuplicate));
