@@ -1,10 +1,12 @@
 using AdminConsole.Benchmarks;
 
 // A small dispatcher: each scenario lives in its own class and parses its own options.
-var scenarios = new Dictionary<string, Func<BenchArgs, Task<int>>>(StringComparer.OrdinalIgnoreCase)
+var scenarios = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
-    ["webhooks"] = WebhookScenario.RunAsync,
-    ["eventlog"] = EventLogScenario.RunAsync,
+    ["webhooks"] = a => WebhookScenario.RunAsync(new BenchArgs(a)),
+    ["fanout"] = a => new FanoutScenario().RunAsync(BenchmarkArgs.Parse(a)),
+    ["eventlog"] = a => EventLogScenario.RunAsync(new BenchArgs(a)),
+    ["auth"] = a => AuthScenario.RunAsync(new BenchArgs(a)),
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))
@@ -13,6 +15,7 @@ if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))
     Console.Error.WriteLine("scenarios: " + string.Join(", ", scenarios.Keys));
     Console.Error.WriteLine(WebhookScenario.Usage);
     Console.Error.WriteLine(EventLogScenario.Usage);
+    Console.Error.WriteLine(AuthScenario.Usage);
     return 2;
 }
-return await run(new BenchArgs(args[1..]));
+return await run(args[1..]);

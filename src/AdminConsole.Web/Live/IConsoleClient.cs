@@ -4,6 +4,9 @@ namespace AdminConsole.Web.Live;
 /// What <see cref="ConsoleHub"/> pushes to the console's pages (JavaScript handlers of the same names, camelCase
 /// payloads). Every message carries current state, not a delta, so a page can apply it whenever it arrives and
 /// a missed message is corrected by the next one.
+/// The event log's live toggle listens to one more method on the same hub, <c>ActivityAppended(entry)</c>, sent
+/// to <see cref="ConsoleGroups.AllActivity"/> by the event log's feed, which tails the audit table so that it
+/// covers every writer (webhook entries included) in chain order.
 /// </summary>
 public interface IConsoleClient
 {

@@ -36,7 +36,7 @@ public class DetailsModel(UserAdministration administration, UserManager<AppUser
         ChangeAsync(id, u => administration.SetRolesAsync(User, u, SelectedRoles.Distinct().ToList(), ct), u => $"Roles of {u.Email} saved.", ct);
 
     public Task<IActionResult> OnPostLockAsync(string id, CancellationToken ct) =>
-        ChangeAsync(id, u => administration.LockAsync(User, u, ct), u => $"{u.Email} is locked and signed out.", ct);
+        ChangeAsync(id, u => administration.LockAsync(User, u, ct), u => $"{u.Email} is locked; their open sessions end within a minute.", ct);
 
     public Task<IActionResult> OnPostUnlockAsync(string id, CancellationToken ct) =>
         ChangeAsync(id, u => administration.UnlockAsync(User, u, ct), u => $"{u.Email} is unlocked.", ct);

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AdminConsole.Web.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261126112321_Initial")]
+    [Migration("20261126113154_Initial")]
     partial class Initial
     {
         /// <inheritdoc />

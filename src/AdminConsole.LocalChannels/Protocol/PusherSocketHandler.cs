@@ -1,0 +1,570 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using AdminConsole.Channels;
+using AdminConsole.LocalChannels.State;
+using AdminConsole.LocalChannels.Webhooks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace AdminConsole.LocalChannels.Protocol;
+
+/// <summary>Serves <c>/app/{key}</c>: the Pusher WebSocket protocol (versions 5–7) for one connection at a time.</summary>
+public sealed class PusherSocketHandler
+{
+    private const int MinProtocol = 5;
+    private const int MaxProtocol = 7;
+
+    private readonly LocalChannelsOptions _options;
+    private readonly ChannelRegistry _channels;
+    private readonly ConnectionRegistry _connections;
+    private readonly LastEventCache _cache;
+    private readonly WebhookDispatcher _webhooks;
+    private readonly TimeProvider _time;
+    private readonly ILogger<PusherSocketHandler> _log;
+    private readonly UserWatchlists _watchlists;
+    private readonly SubscriptionSigner _signer;
+    private readonly Lock _cacheMissGate = new();
+    private readonly HashSet<string> _cacheMissReported = new(StringComparer.Ordinal);
+
+    public PusherSocketHandler(LocalChannelsOptions options, ChannelRegistry channels, ConnectionRegistry connections, LastEventCache cache,
+        WebhookDispatcher webhooks, TimeProvider time, UserWatchlists watchlists, ILogger<PusherSocketHandler> log)
+    {
+        _watchlists = watchlists;
+        _options = options;
+        _channels = channels;
+        _connections = connections;
+        _cache = cache;
+        _webhooks = webhooks;
+        _time = time;
+        _log = log;
+        // The server only verifies signatures and never hands out shared secrets, but the library's signer refuses
+        // encrypted channels without a master key; a random one satisfies it without affecting the signature.
+        _signer = new SubscriptionSigner(options.Key, options.Secret, RandomNumberGenerator.GetBytes(32));
+    }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            context.Response.ContentType = "text/plain";
+            await context.Response.WriteAsync("WebSocket upgrade expected", context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        var key = context.Request.RouteValues["key"] as string;
+        var closeCode = CheckHandshake(key, context.Request.Query["protocol"]);
+        if (closeCode is { } refused)
+        {
+            _log.LogDebug("Refused WebSocket handshake with {Code}: {Reason}", refused.Code, refused.Reason);
+            // Protocol 6+ clients learn why from the close code alone.
+            await CloseQuietly(socket, refused.Code, refused.Reason).ConfigureAwait(false);
+            return;
+        }
+
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var connection = new PusherConnection(NewSocketId(), socket, _options.MaxPendingFramesPerConnection, _time, lifetime.Token);
+        while (!_connections.TryAdd(connection))
+        {
+            connection = new PusherConnection(NewSocketId(), socket, _options.MaxPendingFramesPerConnection, _time, lifetime.Token);
+        }
+
+        try
+        {
+            connection.Send(Frames.ConnectionEstablished(connection.SocketId, Math.Max(1, (int)_options.ActivityTimeout.TotalSeconds)));
+            _log.LogDebug("Connection {SocketId} established", connection.SocketId);
+            await ReceiveLoopAsync(socket, connection, lifetime.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            Disconnect(connection);
+            // Let queued frames (a close frame in particular) go out before the socket is disposed.
+            connection.Close(1000, "Closing");
+            try
+            {
+                await connection.Completion.WaitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+            }
+            await lifetime.CancelAsync().ConfigureAwait(false);
+            _log.LogDebug("Connection {SocketId} closed", connection.SocketId);
+        }
+    }
+
+    private (int Code, string Reason)? CheckHandshake(string? key, string? protocol)
+    {
+        if (!string.Equals(key, _options.Key, StringComparison.Ordinal)) return (4001, $"App key {key} not in this cluster");
+        if (string.IsNullOrEmpty(protocol)) return (4008, "No protocol version supplied");
+        if (!int.TryParse(protocol, NumberStyles.None, CultureInfo.InvariantCulture, out var version)) return (4006, "Invalid version string format");
+        if (version is < MinProtocol or > MaxProtocol) return (4007, $"Unsupported protocol version {version}");
+        return null;
+    }
+
+    private static string NewSocketId() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Random.Shared.Next(1, int.MaxValue)}.{Random.Shared.Next(1, int.MaxValue)}");
+
+    private async Task ReceiveLoopAsync(WebSocket socket, PusherConnection connection, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(4096, _options.MaxClientMessageBytes));
+        try
+        {
+            while (socket.State == WebSocketState.Open)
+            {
+                var length = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    if (length >= _options.MaxClientMessageBytes)
+                    {
+                        connection.Close(1009, "Message too big");
+                        return;
+                    }
+                    result = await socket.ReceiveAsync(buffer.AsMemory(length, Math.Min(buffer.Length, _options.MaxClientMessageBytes) - length), ct).ConfigureAwait(false);
+                    if (result.MessageType == WebSocketMessageType.Close) return;
+                    length += result.Count;
+                } while (!result.EndOfMessage);
+
+                connection.Touch();
+                if (result.MessageType != WebSocketMessageType.Text)
+                {
+                    connection.Send(Frames.Error("Binary frames are not supported", null));
+                    continue;
+                }
+                HandleMessage(connection, buffer.AsSpan(0, length));
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            // Peer vanished without a close handshake; treated like a close.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void HandleMessage(PusherConnection connection, ReadOnlySpan<byte> utf8)
+    {
+        string? eventName;
+        string? channel = null;
+        JsonElement data = default;
+        try
+        {
+            var reader = new Utf8JsonReader(utf8);
+            using var doc = JsonDocument.ParseValue(ref reader);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("event", out var ev) || ev.ValueKind != JsonValueKind.String)
+            {
+                connection.Send(Frames.Error("Invalid message: an object with an event name is expected", null));
+                return;
+            }
+            eventName = ev.GetString();
+            if (root.TryGetProperty("channel", out var ch) && ch.ValueKind == JsonValueKind.String) channel = ch.GetString();
+            if (root.TryGetProperty("data", out var d))
+            {
+                // Some clients send pusher:* data double-encoded as a string; accept both shapes.
+                data = d.ValueKind == JsonValueKind.String && eventName is not null && eventName.StartsWith("pusher:", StringComparison.Ordinal)
+                    ? TryParseObject(d.GetString()) ?? d.Clone()
+                    : d.Clone();
+            }
+        }
+        catch (JsonException)
+        {
+            connection.Send(Frames.Error("Invalid JSON", null));
+            return;
+        }
+
+        switch (eventName)
+        {
+            case "pusher:ping":
+                connection.Send(Frames.Pong());
+                break;
+            case "pusher:pong":
+                break;
+            case "pusher:subscribe":
+                Subscribe(connection, data);
+                break;
+            case "pusher:unsubscribe":
+                if (Str(data, "channel") is { } name) Unsubscribe(connection, name);
+                break;
+            case "pusher:signin":
+                SignIn(connection, data);
+                break;
+            case not null when eventName.StartsWith("client-", StringComparison.Ordinal):
+                ClientEvent(connection, eventName, channel, data);
+                break;
+            default:
+                // Unknown events are ignored, as Pusher does, so newer clients keep working.
+                break;
+        }
+    }
+
+    private static JsonElement? TryParseObject(string? json)
+    {
+        if (string.IsNullOrEmpty(json)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            return doc.RootElement.ValueKind == JsonValueKind.Object ? doc.RootElement.Clone() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string? Str(JsonElement data, string property) =>
+        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private bool AuthMatches(string expected, string? given) =>
+        given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(given));
+
+    private void Subscribe(PusherConnection connection, JsonElement data)
+    {
+        var channel = Str(data, "channel");
+        if (!ChannelName.TryParse(channel, out var name, out var error))
+        {
+            connection.Send(Frames.SubscriptionError(channel ?? string.Empty, "InvalidChannel", error, 400));
+            return;
+        }
+        if (connection.IsSubscribed(channel))
+        {
+            connection.Send(Frames.Error($"Existing subscription to channel {channel}", null));
+            return;
+        }
+
+        var channelData = Str(data, "channel_data");
+        string? userId = null;
+        string? userInfoJson = null;
+        switch (name.Kind)
+        {
+            case ChannelKind.ServerToUser:
+                if (connection.UserId is null || channel != ChannelName.ServerToUserPrefix + connection.UserId)
+                {
+                    connection.Send(Frames.SubscriptionError(channel, "AuthError", "Sign in as this user before subscribing to its channel", 403));
+                    return;
+                }
+                break;
+            case ChannelKind.Private or ChannelKind.PrivateEncrypted or ChannelKind.Presence:
+                if (name.Kind == ChannelKind.Presence && channelData is null)
+                {
+                    connection.Send(Frames.SubscriptionError(channel, "AuthError", "Presence channels need channel_data", 401));
+                    return;
+                }
+                var auth = Str(data, "auth");
+                var expected = _signer.AuthorizeChannel(connection.SocketId, channel, channelData).Auth;
+                if (!AuthMatches(expected, auth))
+                {
+                    var signed = channelData is null ? $"{connection.SocketId}:{channel}" : $"{connection.SocketId}:{channel}:{channelData}";
+                    connection.Send(Frames.SubscriptionError(channel, "AuthError",
+                        $"Invalid signature: Expected HMAC SHA256 hex digest of {signed}, but got {auth}", 401));
+                    return;
+                }
+                if (name.Kind == ChannelKind.Presence && !TryReadMember(channelData!, out userId, out userInfoJson, out var memberError))
+                {
+                    connection.Send(Frames.SubscriptionError(channel, "AuthError", memberError, 400));
+                    return;
+                }
+                break;
+        }
+
+        var outcome = _channels.Mutate(channel, name.Kind == ChannelKind.Presence, state =>
+        {
+            var presence = state.Presence;
+            if (presence is not null && !presence.Contains(userId!) && presence.Count >= _options.MaxPresenceMembers)
+            {
+                return SubscribeOutcome.Full;
+            }
+            var first = state.Subscribers.Length == 0;
+            state.AddSubscriber(connection);
+            connection.AddChannel(channel);
+            var joined = presence?.Add(connection.SocketId, userId!, userInfoJson) ?? false;
+            if (first) _webhooks.ChannelOccupied(channel);
+
+            if (presence is not null)
+            {
+                if (joined)
+                {
+                    var added = Frames.Event("pusher_internal:member_added", channel, Frames.Json(w =>
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("user_id", userId);
+                        if (userInfoJson is not null)
+                        {
+                            w.WritePropertyName("user_info");
+                            w.WriteRawValue(userInfoJson, skipInputValidation: true);
+                        }
+                        w.WriteEndObject();
+                    }));
+                    foreach (var other in state.Subscribers)
+                    {
+                        if (!ReferenceEquals(other, connection)) other.Send(added);
+                    }
+                    _webhooks.MemberAdded(channel, userId!);
+                }
+                connection.Send(Frames.Event("pusher_internal:subscription_succeeded", channel, Frames.Json(presence.WriteSubscriptionData)));
+            }
+            else
+            {
+                connection.Send(Frames.Event("pusher_internal:subscription_succeeded", channel, "{}"));
+                SubscriptionCountChanged(state);
+            }
+            return SubscribeOutcome.Subscribed;
+        });
+
+        if (outcome == SubscribeOutcome.Full)
+        {
+            connection.Send(Frames.SubscriptionError(channel, "LimitReached", $"Presence channel {channel} has reached its {_options.MaxPresenceMembers} members", 4100));
+            return;
+        }
+
+        if (name.IsCache)
+        {
+            if (_cache.Get(channel) is { } cached)
+            {
+                connection.Send(Frames.Event(cached.EventName, channel, cached.Data));
+            }
+            else
+            {
+                connection.Send(Frames.Event("pusher:cache_miss", channel, null));
+                lock (_cacheMissGate)
+                {
+                    // One webhook per miss: further subscribers before the next trigger would report the same miss.
+                    if (!_cacheMissReported.Add(channel)) return;
+                }
+                _webhooks.CacheMiss(channel);
+            }
+        }
+    }
+
+    /// <summary>Called when a cache channel gets a new event, so the next miss is reported again.</summary>
+    internal void CacheFilled(string channel)
+    {
+        lock (_cacheMissGate) _cacheMissReported.Remove(channel);
+    }
+
+    private void SubscriptionCountChanged(ChannelState state)
+    {
+        if (!_options.Webhooks.SubscriptionCount) return;
+        var count = state.Subscribers.Length;
+        _webhooks.SubscriptionCount(state.Name, count);
+        if (count == 0) return;
+        var frame = Frames.Event("pusher_internal:subscription_count", state.Name,
+            Frames.Json(w => { w.WriteStartObject(); w.WriteNumber("subscription_count", count); w.WriteEndObject(); }));
+        foreach (var c in state.Subscribers) c.Send(frame);
+    }
+
+    private static bool TryReadMember(string channelData, out string? userId, out string? userInfoJson, out string error)
+    {
+        userId = null;
+        userInfoJson = null;
+        try
+        {
+            using var doc = JsonDocument.Parse(channelData);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("user_id", out var id))
+            {
+                error = "channel_data must be a JSON object with a user_id";
+                return false;
+            }
+            userId = id.ValueKind switch
+            {
+                JsonValueKind.String => id.GetString(),
+                JsonValueKind.Number => id.GetRawText(),
+                _ => null,
+            };
+            if (string.IsNullOrEmpty(userId) || userId.Length > 128)
+            {
+                error = "user_id must be a non-empty string of at most 128 characters";
+                return false;
+            }
+            if (root.TryGetProperty("user_info", out var info))
+            {
+                userInfoJson = info.GetRawText();
+                if (Encoding.UTF8.GetByteCount(userInfoJson) > 1024)
+                {
+                    error = "user_info is larger than 1 KB";
+                    return false;
+                }
+            }
+            error = string.Empty;
+            return true;
+        }
+        catch (JsonException)
+        {
+            error = "channel_data is not valid JSON";
+            return false;
+        }
+    }
+
+    /// <summary>Removes one subscription: presence leave, vacated webhook and subscription count as needed.</summary>
+    internal void Unsubscribe(PusherConnection connection, string channel)
+    {
+        if (!connection.RemoveChannel(channel)) return;
+        _channels.MutateExisting(channel, state =>
+        {
+            if (!state.RemoveSubscriber(connection)) return false;
+            if (state.Presence is { } presence && presence.Remove(connection.SocketId) is { } leftUser)
+            {
+                var removed = Frames.Event("pusher_internal:member_removed", channel,
+                    Frames.Json(w => { w.WriteStartObject(); w.WriteString("user_id", leftUser); w.WriteEndObject(); }));
+                foreach (var other in state.Subscribers) other.Send(removed);
+                _webhooks.MemberRemoved(channel, leftUser);
+            }
+            if (state.Presence is null) SubscriptionCountChanged(state);
+            if (state.Subscribers.Length == 0) _webhooks.ChannelVacated(channel);
+            return true;
+        });
+    }
+
+    private void Disconnect(PusherConnection connection)
+    {
+        foreach (var channel in connection.ChannelsSnapshot()) Unsubscribe(connection, channel);
+        _watchlists.Disconnected(connection);
+        _connections.Remove(connection);
+    }
+
+    private void SignIn(PusherConnection connection, JsonElement data)
+    {
+        var auth = Str(data, "auth");
+        var userData = Str(data, "user_data");
+        if (userData is null)
+        {
+            connection.Send(Frames.Error("pusher:signin needs user_data", 4009));
+            return;
+        }
+        var expected = _signer.AuthenticateUserData(connection.SocketId, userData).Auth;
+        if (!AuthMatches(expected, auth))
+        {
+            connection.Send(Frames.Error($"Invalid signature: Expected HMAC SHA256 hex digest of {connection.SocketId}::user::{userData}, but got {auth}", 4009));
+            return;
+        }
+        string? id = null;
+        var watchlist = new List<string>();
+        var watchlistTooLong = false;
+        try
+        {
+            using var doc = JsonDocument.Parse(userData);
+            var root = doc.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out var idEl) && idEl.ValueKind == JsonValueKind.String)
+            {
+                id = idEl.GetString();
+            }
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("watchlist", out var list) && list.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var watched in list.EnumerateArray())
+                {
+                    if (watched.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(watched.GetString())) continue;
+                    if (watchlist.Count == UserWatchlists.MaxWatchlist)
+                    {
+                        watchlistTooLong = true;
+                        break;
+                    }
+                    watchlist.Add(watched.GetString()!);
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        if (string.IsNullOrEmpty(id) || id.Length > 128 || !id.All(ChannelName.IsChannelChar))
+        {
+            connection.Send(Frames.Error("user_data must be a JSON object with a non-empty string id", 4009));
+            return;
+        }
+        // A second sign-in on the same connection replaces the first one.
+        if (connection.UserId is not null) _watchlists.Disconnected(connection);
+        connection.UserId = id;
+        connection.Send(Frames.Event("pusher:signin_success", null, Frames.Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("user_data", userData);
+            w.WriteEndObject();
+        })));
+        if (watchlistTooLong) connection.Send(Frames.Error($"Watchlist longer than {UserWatchlists.MaxWatchlist} user ids; only the first {UserWatchlists.MaxWatchlist} are watched", 4302));
+        _watchlists.SignedIn(connection, id, watchlist);
+    }
+
+    private void ClientEvent(PusherConnection connection, string eventName, string? channel, JsonElement data)
+    {
+        if (!_options.ClientEventsEnabled)
+        {
+            connection.Send(Frames.Error("To send client events, you must enable this feature in the Settings page of your dashboard.", null));
+            return;
+        }
+        if (channel is null || !ChannelName.TryParse(channel, out var name, out _) || name.Kind is not (ChannelKind.Private or ChannelKind.Presence))
+        {
+            connection.Send(Frames.Error($"Client event rejected - only supported on private and presence channels", null));
+            return;
+        }
+        if (!connection.IsSubscribed(channel))
+        {
+            connection.Send(Frames.Error($"Client event rejected - not subscribed to channel {channel}", null));
+            return;
+        }
+        if (!connection.TryConsumeClientEvent(_options.ClientEventsPerSecond))
+        {
+            connection.Send(Frames.Error($"Client event rejected - you're only allowed {_options.ClientEventsPerSecond} client events per second", 4301));
+            return;
+        }
+        if (eventName.Length > 200)
+        {
+            connection.Send(Frames.Error("Client event rejected - event name longer than 200 characters", null));
+            return;
+        }
+
+        // Pusher relays client event data as the double-encoded string its other clients and webhooks expect.
+        var payload = data.ValueKind switch
+        {
+            JsonValueKind.String => data.GetString()!,
+            JsonValueKind.Undefined => "{}",
+            _ => data.GetRawText(),
+        };
+        if (Encoding.UTF8.GetByteCount(payload) > 10 * 1024)
+        {
+            connection.Send(Frames.Error("Client event rejected - data larger than 10 KB", null));
+            return;
+        }
+
+        var state = _channels.Find(channel);
+        if (state is null) return;
+        string? userId = null;
+        if (state.Presence is not null)
+        {
+            lock (state.Gate) userId = state.Presence.UserOf(connection.SocketId);
+        }
+        var frame = Frames.Event(eventName, channel, payload, userId);
+        foreach (var subscriber in state.Subscribers)
+        {
+            if (!ReferenceEquals(subscriber, connection)) subscriber.Send(frame);
+        }
+        _webhooks.ClientEvent(channel, eventName, payload, connection.SocketId, userId);
+    }
+
+    private static async Task CloseQuietly(WebSocket socket, int code, string reason)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await socket.CloseOutputAsync((WebSocketCloseStatus)code, reason, timeout.Token).ConfigureAwait(false);
+            // Wait for the client's close so it sees our code rather than an abort.
+            var buffer = new byte[256];
+            while (socket.State == WebSocketState.CloseSent)
+            {
+                var r = await socket.ReceiveAsync(buffer, timeout.Token).ConfigureAwait(false);
+                if (r.MessageType == WebSocketMessageType.Close) break;
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+        }
+    }
+
+    private enum SubscribeOutcome { Subscribed, Full }
+}

@@ -1,0 +1,93 @@
+using System.Net;
+using AdminConsole.Channels;
+using AdminConsole.LocalChannels.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace AdminConsole.LocalChannels.Tests;
+
+public sealed class HostingTests
+{
+    [Fact]
+    public async Task AddLocalChannels_and_MapLocalChannels_serve_the_protocol_inside_another_app()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Services.AddLocalChannels(o =>
+        {
+            o.AppId = ServerUnderTest.AppId;
+            o.Key = ServerUnderTest.Key;
+            o.Secret = ServerUnderTest.Secret;
+        });
+        await using var app = builder.Build();
+        app.UseWebSockets();
+        app.MapLocalChannels();
+        app.MapGet("/host-page", () => "the host's own endpoint");
+        await app.StartAsync();
+        var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+
+        await using var c = await RawClient.ConnectEstablishedAsync(port, ServerUnderTest.Key);
+        await c.SendAsync(new { @event = "pusher:subscribe", data = new { channel = "embedded", auth = "" } });
+        await c.ExpectAsync("pusher_internal:subscription_succeeded", "embedded");
+
+        using var http = new HttpClient();
+        var client = new ChannelsClient(http, Options.Create(new ChannelsOptions
+        {
+            AppId = ServerUnderTest.AppId, Key = ServerUnderTest.Key, Secret = ServerUnderTest.Secret, Host = "127.0.0.1", Port = port, Scheme = "http",
+        }), TimeProvider.System);
+        await client.TriggerAsync("embedded", "hello", "{}");
+        await c.ExpectAsync("hello", "embedded");
+        Assert.Equal("the host's own endpoint", await http.GetStringAsync($"http://127.0.0.1:{port}/host-page"));
+
+        // Shutting the host down closes clients with 4200 (reconnect) instead of leaving them to time out.
+        var stopping = app.StopAsync();
+        Assert.Equal(4200, (await c.ReceiveAsync()).GetProperty("close").GetInt32());
+        await stopping;
+    }
+
+    [Fact]
+    public async Task LocalChannelsServer_binds_an_ephemeral_loopback_port_and_describes_it_for_ChannelsClient()
+    {
+        await using var server = await LocalChannelsServer.StartAsync(new LocalChannelsOptions());
+        Assert.NotEqual(0, server.Port);
+        Assert.Equal("127.0.0.1", server.Host);
+        var options = server.CreateClientOptions();
+        Assert.Empty(options.Validate());
+        Assert.Equal(new Uri($"http://127.0.0.1:{server.Port}/"), options.GetBaseAddress());
+        using var http = new HttpClient();
+        var client = new ChannelsClient(http, Options.Create(options), TimeProvider.System);
+        Assert.Empty((await client.GetChannelsAsync()).Channels);
+    }
+
+    [Fact]
+    public void Standalone_appsettings_bind_to_valid_local_only_options()
+    {
+        var config = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(Interop.RepoRoot, "src", "AdminConsole.LocalChannels", "appsettings.json"))
+            .Build();
+        var options = config.GetSection(LocalChannelsOptions.SectionName).Get<LocalChannelsOptions>();
+        Assert.NotNull(options);
+        Assert.Contains("local", options.Key);
+        Assert.Equal(TimeSpan.FromSeconds(3), options.Webhooks.VacatedDelay);
+        Assert.Equal(TimeSpan.FromMinutes(2), options.ActivityTimeout);
+        // Registration validates: a usable configuration starts.
+        new ServiceCollection().AddLocalChannels(options);
+    }
+
+    [Fact]
+    public void Invalid_options_are_refused_at_registration()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddLocalChannels(o =>
+        {
+            o.Secret = "";
+            o.Webhooks.Urls.Add("not a url");
+        }));
+        Assert.Contains("Secret", e.Message);
+        Assert.Contains("not a url", e.Message);
+    }
+}
