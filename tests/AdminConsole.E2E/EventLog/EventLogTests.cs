@@ -78,6 +78,30 @@ public class EventLogTests(KestrelConsole console, Chromium chromium) : IClassFi
         Assert.Contains(csv, r => r[9] == "'=HYPERLINK(\"http://evil.example\")");
     }
 
+    [Fact]
+    public async Task Live_toggle_prepends_new_entries_that_match_the_filter()
+    {
+        var page = await chromium.SignedInPageAsync(console.BaseUrl, "auditor@school.test", "Auditor-demo-123");
+        await page.GotoAsync("/EventLog?channel=private-class-9*");
+        await page.GetByTestId("live-toggle").CheckAsync();
+        await Expect(page.GetByTestId("live-status")).ToHaveTextAsync("live");
+
+        await using (var scope = console.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            var trail = scope.ServiceProvider.GetRequiredService<AuditTrail>();
+            trail.Add(db, AuditKinds.EventSent, new Actor(null, "teacher@school.test"), data: new { title = "Live" }, channel: "private-class-9", eventName: "live-check", outcome: "success");
+            trail.Add(db, AuditKinds.EventSent, new Actor(null, "teacher@school.test"), data: new { title = "Other" }, channel: "private-class-8", eventName: "live-check", outcome: "success");
+            await db.SaveChangesAsync();
+        }
+
+        var rows = page.Locator("tr[data-testid=log-row]");
+        await Expect(rows.Filter(new() { HasText = "live-check" })).ToHaveCountAsync(1);
+        await Expect(rows.First.Locator("td[data-col=channel]")).ToHaveTextAsync("private-class-9");
+        await rows.First.GetByTestId("expand").ClickAsync();
+        await Expect(page.Locator("tr[data-testid=payload-row] pre").First).ToContainTextAsync("\"title\": \"Live\"");
+    }
+
     private static List<string[]> ParseCsv(string text)
     {
         var rows = new List<string[]>();
