@@ -28,7 +28,12 @@ public class DetailsModel(UserAdministration administration, UserManager<AppUser
     {
         if (!await LoadAsync(id, ct)) return NotFound();
         if (GeneratedPasswordOnce is not null)
-            Response.Headers.CacheControl = "no-store"; // the one page that shows a password must not be cached
+        {
+            // The one page that shows a password must not be cached. (Antiforgery would set the same for the page's
+            // forms; saying it here keeps it true should the forms go, and matching its values avoids its warning.)
+            Response.Headers.CacheControl = "no-cache, no-store";
+            Response.Headers.Pragma = "no-cache";
+        }
         return Page();
     }
 
