@@ -57,6 +57,7 @@ public static class EventLogScenario
         var cases = new (string Name, EventLogFilter Filter)[]
         {
             ("no filter", new()),
+            ("prefix private-class-*", new() { Channel = "private-class-*" }),
             ("prefix private-class-* + last 24 h", new() { Channel = "private-class-*", From = Iso(day), To = Iso(newest.AddMinutes(1)) }),
             ("prefix presence-class-1* + last 7 days", new() { Channel = "presence-class-1*", From = Iso(week) }),
             ("prefix private-class-3* + a 2 h window 10 days ago", new() { Channel = "private-class-3*", From = Iso(newest.AddDays(-10)), To = Iso(newest.AddDays(-10).AddHours(2)) }),
@@ -70,6 +71,7 @@ public static class EventLogScenario
         };
 
         Console.WriteLine();
+        Console.WriteLine($"load average while measuring: {File.ReadAllText("/proc/loadavg").Split(' ')[0]} (on {Environment.ProcessorCount} cores)");
         Console.WriteLine($"{"page query (server time, median of " + runs + ")",-58} {"first page",12} {"next page",12} {"rows",6}");
         foreach (var (name, filter) in cases)
         {
@@ -108,6 +110,7 @@ public static class EventLogScenario
             if (ws > Interlocked.Read(ref peak)) Interlocked.Exchange(ref peak, ws);
         }, null, 0, 50);
 
+        var cpu = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         await using var db = new AppDbContext(options);
         var query = new EventLogQuery(db);
@@ -117,15 +120,19 @@ public static class EventLogScenario
         clock.Stop();
         await sampler.DisposeAsync();
         Console.WriteLine();
-        Console.WriteLine($"CSV export: {written:N0} rows, {sink.Length / 1_048_576.0:N0} MB in {clock.Elapsed.TotalSeconds:0.0} s; " +
+        process.Refresh();
+        Console.WriteLine($"CSV export: {written:N0} rows, {sink.Length / 1_048_576.0:N0} MB in {clock.Elapsed.TotalSeconds:0.0} s ({(process.TotalProcessorTime - cpu).TotalSeconds:0.0} s CPU); " +
                           $"working set {before / 1_048_576.0:N0} MB -> peak {peak / 1_048_576.0:N0} MB (growth {(peak - before) / 1_048_576.0:N0} MB)");
     }
 
     private static async Task VerifyAsync(DbContextOptions<AppDbContext> options)
     {
         await using var db = new AppDbContext(options);
+        using var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
         var verdict = await new AuditChainVerifier(db).VerifyAsync();
-        Console.WriteLine($"verification: {verdict.EntriesChecked:N0} entries in {verdict.Elapsed.TotalSeconds:0.0} s: {verdict.Message}");
+        process.Refresh();
+        Console.WriteLine($"verification: {verdict.EntriesChecked:N0} entries in {verdict.Elapsed.TotalSeconds:0.0} s ({(process.TotalProcessorTime - cpu).TotalSeconds:0.0} s CPU): {verdict.Message}");
     }
 
     private static async Task ChartsAsync(DbContextOptions<AppDbContext> options)

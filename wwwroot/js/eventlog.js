@@ -40,7 +40,8 @@
   };
 
   const outcomeClass = (o) => ({ success: 'text-bg-success', allowed: 'text-bg-success', accepted: 'text-bg-success',
-    duplicate: 'text-bg-secondary', failure: 'text-bg-danger', refused: 'text-bg-danger', rejected: 'text-bg-danger' }[o] || 'text-bg-light');
+    duplicate: 'text-bg-secondary', 'not-sent': 'text-bg-secondary', corrected: 'text-bg-warning',
+    failure: 'text-bg-danger', refused: 'text-bg-danger', rejected: 'text-bg-danger', malformed: 'text-bg-danger' }[o] || 'text-bg-light');
 
   const prepend = (e) => {
     if (tbody.querySelector(`tr[data-id="${e.id}"]`) || !matches(e)) return;

@@ -78,7 +78,8 @@ public sealed class EventLogQuery(AppDbContext db)
         var query = filter.Apply(db.AuditEntries.AsNoTracking());
         if (filter.FromUtc is null && filter.ToUtc is null)
             return query;
-        var skew = await db.AuditChainStates.Select(s => s.MaxSkewTicks).SingleAsync(ct);
+        var state = await db.AuditChainStates.Select(s => new { s.MaxSkewTicks, s.HeadId }).SingleAsync(ct);
+        var skew = state.MaxSkewTicks;
         if (filter.FromUtc is { } from && from.Ticks - DateTime.MinValue.Ticks > skew)
         {
             // Every entry timed before from - skew precedes (by Id) every entry timed at or after from.
@@ -87,14 +88,16 @@ public sealed class EventLogQuery(AppDbContext db)
                 .Select(e => (long?)e.Id).FirstOrDefaultAsync(ct);
             if (floor is { } lo) query = query.Where(e => e.Id > lo);
         }
+        var ceiling = state.HeadId + 1;
         if (filter.ToUtc is { } to && DateTime.MaxValue.Ticks - to.Ticks > skew)
         {
             // Every entry timed at or after to + skew follows every entry timed before to.
             var above = to.AddTicks(skew);
-            var ceiling = await db.AuditEntries.Where(e => e.TimeUtc >= above).OrderBy(e => e.TimeUtc)
-                .Select(e => (long?)e.Id).FirstOrDefaultAsync(ct);
-            if (ceiling is { } hi) query = query.Where(e => e.Id < hi);
+            ceiling = await db.AuditEntries.Where(e => e.TimeUtc >= above).OrderBy(e => e.TimeUtc)
+                .Select(e => (long?)e.Id).FirstOrDefaultAsync(ct) ?? ceiling;
         }
+        // Both bounds, always: with only one, SQLite prefers the TimeUtc index and sorts the whole range.
+        query = query.Where(e => e.Id < ceiling);
         return query;
     }
 

@@ -1,6 +1,5 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using AdminConsole.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
@@ -22,8 +21,9 @@ public class IndexModel(EventLogQuery query, AuditChainVerifier verifier, IOptio
     public static IReadOnlyList<string> Kinds { get; } = typeof(AuditKinds).GetFields()
         .Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!).Order(StringComparer.Ordinal).ToList();
 
+    /// <summary>The outcomes the console's writers use (a free-form column; these are the ones to pick from).</summary>
     public static IReadOnlyList<string> Outcomes { get; } =
-        ["accepted", "allowed", "duplicate", "failure", "refused", "rejected", "success"];
+        ["accepted", "allowed", "corrected", "duplicate", "failure", "malformed", "not-sent", "refused", "rejected", "success"];
 
     public async Task OnGetAsync(EventLogFilter filter, long? before, long? after, CancellationToken ct)
     {

@@ -84,3 +84,18 @@ public class ActivityChartTests : IDisposable
         Assert.Matches("src=\"/js/activity-chart[^\"]*.js", html);
     }
 }
+
+public class DashboardChartTests(ConsoleFactory factory) : IClassFixture<ConsoleFactory>
+{
+    [Theory]
+    [InlineData("admin@school.test", "Admin-demo-123", true)]
+    [InlineData("auditor@school.test", "Auditor-demo-123", true)]
+    [InlineData("teacher@school.test", "Teacher-demo-123", false)]
+    public async Task Dashboard_includes_the_activity_chart_for_those_who_may_read_the_log(string email, string password, bool shown)
+    {
+        var client = await factory.SignInAsync(email, password);
+        var html = await client.GetStringAsync("/");
+        Assert.Contains("data-testid=\"activity-charts\"", html);
+        Assert.Equal(shown, html.Contains("data-activity-chart=\"/EventLog/activity\""));
+    }
+}
