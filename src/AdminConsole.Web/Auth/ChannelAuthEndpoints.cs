@@ -107,7 +107,7 @@ public static class ChannelAuthEndpoints
         string? socketId = form["socket_id"];
         var snapshot = await cache.GetAsync(cancellationToken);
         var user = snapshot.Find(http.User.FindFirstValue(ClaimTypes.NameIdentifier));
-        var (status, reason) = !Channels.SocketId.IsValid(socketId)
+        var (status, reason) = !AdminConsole.Channels.SocketId.IsValid(socketId)
             ? (StatusCodes.Status400BadRequest, "socket_id is missing or malformed (expected digits.digits).")
             : user is null
                 ? (StatusCodes.Status403Forbidden, "Your account no longer exists.")

@@ -1,16 +1,24 @@
+using AdminConsole.Web.Data;
+using AdminConsole.Web.Live;
+using AdminConsole.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using AdminConsole.Web.Security;
 
 namespace AdminConsole.Web.Dashboard;
 
-public class IndexModel : PageModel
+public class IndexModel(AppDbContext db, TimeProvider time) : PageModel
 {
-    public IActionResult OnGet()
+    public DashboardFigures Figures { get; private set; } = null!;
+
+    /// <summary>The address to give Pusher, as this console is reached.</summary>
+    public string WebhookUrl => $"{Request.Scheme}://{Request.Host}/pusher/webhook";
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         // Students have no console; their home is their classes page.
         if (User.IsInRole(Roles.Student) && !User.IsInRole(Roles.Admin))
             return RedirectToPage("/Student/Index");
+        Figures = await DashboardQueries.FiguresAsync(db, time, ct);
         return Page();
     }
 }

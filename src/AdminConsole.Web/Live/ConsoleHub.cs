@@ -17,6 +17,9 @@ namespace AdminConsole.Web.Live;
 [Authorize(Policy = Policies.Console)]
 public sealed class ConsoleHub(AppDbContext db) : Hub<IConsoleClient>
 {
+    /// <summary>Admins and auditors (the event log's live feed sends ActivityAppended here).</summary>
+    public const string ActivityGroup = ConsoleGroups.AllActivity;
+
     public override async Task OnConnectedAsync()
     {
         var user = Context.User!;

@@ -4,6 +4,9 @@ namespace AdminConsole.Web.Live;
 /// What <see cref="ConsoleHub"/> pushes to the console's pages (JavaScript handlers of the same names, camelCase
 /// payloads). Every message carries current state, not a delta, so a page can apply it whenever it arrives and
 /// a missed message is corrected by the next one.
+/// The event log's live toggle listens to one more method on the same hub, <c>ActivityAppended(entry)</c>, sent
+/// to <see cref="ConsoleGroups.AllActivity"/> by the event log's feed, which tails the audit table so that it
+/// covers every writer (webhook entries included) in chain order.
 /// </summary>
 public interface IConsoleClient
 {
@@ -15,13 +18,6 @@ public interface IConsoleClient
 
     /// <summary>Webhook events just stored, newest last; <see cref="EventBatch.Omitted"/> counts those left out under load.</summary>
     Task WebhookEventsReceived(EventBatch batch);
-
-    /// <summary>
-    /// New event-log entries, newest last (admins and auditors only). This is the feed the event log page's
-    /// "live" toggle listens to: any feature that writes audit entries can publish them through
-    /// <see cref="LivePublisher.PostActivity"/> after its commit.
-    /// </summary>
-    Task ActivityAppended(ActivityBatch batch);
 
     /// <summary>The dashboard's figures, sent after every change (throttled), to every console user.</summary>
     Task StatsChanged(DashboardFigures stats);
@@ -38,9 +34,5 @@ public sealed record PresenceView(string Channel, string UserId, string? Display
 public sealed record EventView(long Id, string Name, string? Channel, string? UserId, string? EventName, long TimeMs, long ReceivedMs);
 
 public sealed record EventBatch(IReadOnlyList<EventView> Events, int Omitted);
-
-public sealed record ActivityView(long Id, DateTime TimeUtc, string Kind, string ActorName, string? Channel, string? EventName, string? Outcome, string? Target);
-
-public sealed record ActivityBatch(IReadOnlyList<ActivityView> Entries, int Omitted);
 
 public sealed record DashboardFigures(int OccupiedChannels, int PresenceMembersOnline, int WebhooksToday, long? LastWebhookMs, int KnownChannels);

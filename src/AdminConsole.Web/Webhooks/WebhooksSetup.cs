@@ -1,4 +1,6 @@
+using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Live;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using AdminConsole.Web.Occupancy;
 
 namespace AdminConsole.Web.Webhooks;
@@ -8,6 +10,7 @@ public static class WebhooksSetup
     /// <summary>Webhook ingest, the occupancy projection and reconcile, and the live hub that mirrors them.</summary>
     public static void AddWebhooks(this WebApplicationBuilder builder)
     {
+        builder.Services.TryAddSingleton<AuditTrail>();
         builder.Services.AddSingleton<WebhookReceiver>();
         builder.Services.AddSingleton<WebhookIngestor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookIngestor>());

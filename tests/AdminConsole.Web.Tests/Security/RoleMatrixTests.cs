@@ -48,6 +48,13 @@ public sealed class RoleMatrixTests(RoleMatrixTests.Console console) : IClassFix
         Page("/", Admin, Teacher, Auditor) with { OthersRedirectTo = "/Student" },
         Page("/Channels", Admin, Auditor),
         Page("/Presence", Admin, Teacher),
+        // An unknown channel: allowed roles reach the page and get its 404; others never get that far.
+        Page("/Channels/Detail?name=no-such-channel", Admin, Auditor) with { AllowedStatus = HttpStatusCode.NotFound },
+        Page("/Channels/Reconcile", Admin) with { AllowedStatus = HttpStatusCode.Redirect },
+        new Route("POST", "/Channels/Reconcile", RouteKind.Page, Admin) { AllowedStatus = HttpStatusCode.Redirect },
+        Api("POST", "/hubs/console/negotiate?negotiateVersion=1", Admin, Teacher, Auditor),
+        // No cookie helps: only a valid HMAC signature is accepted (this request has none).
+        Api("POST", "/pusher/webhook", Everyone) with { AllowedStatus = HttpStatusCode.Unauthorized },
         Page("/Compose", Admin, Teacher),
         Page("/EventLog", Admin, Auditor),
         Page("/EventLog?kind=signin.succeeded&channel=private-class-", Admin, Auditor),

@@ -1,0 +1,25 @@
+using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Occupancy;
+using AdminConsole.Web.Security;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace AdminConsole.Web.Channels;
+
+/// <summary>"Reconcile now" (Admin only; the Channels folder itself is also open to auditors).</summary>
+[Authorize(Policy = Policies.Admin)]
+public class ReconcileModel(OccupancyReconciler reconciler) : PageModel
+{
+    [TempData]
+    public string? StatusMessage { get; set; }
+
+    public IActionResult OnGet() => RedirectToPage("/Channels/Index");
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        var result = await reconciler.RunAsync(Actor.From(User), ct);
+        StatusMessage = result.Succeeded ? result.Message : "Reconcile not possible: " + result.Message;
+        return RedirectToPage("/Channels/Index");
+    }
+}

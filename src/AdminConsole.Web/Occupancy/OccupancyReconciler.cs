@@ -1,0 +1,188 @@
+using AdminConsole.Channels;
+using AdminConsole.Web.Data;
+using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Live;
+using AdminConsole.Web.Pusher;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
+
+namespace AdminConsole.Web.Occupancy;
+
+/// <summary>
+/// Webhooks can be lost (the console was down for longer than Pusher retries) or arrive late. This asks the
+/// Channels HTTP API which channels are occupied and who is on each presence channel, and corrects the
+/// projection where it disagrees. Corrections are applied as observations at the time of asking, through the
+/// same last-writer-wins rules as webhooks, and each one is written to the event log so an auditor can see
+/// what the webhooks missed.
+/// </summary>
+public sealed partial class OccupancyReconciler(
+    IServiceScopeFactory scopes,
+    AuditTrail audit,
+    IOptionsMonitor<PusherOptions> pusher,
+    TimeProvider time,
+    LivePublisher live,
+    ReconcileStatus status,
+    ILogger<OccupancyReconciler> logger)
+{
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+
+    public async Task<ReconcileResult> RunAsync(Actor actor, CancellationToken ct)
+    {
+        var result = await RunCoreAsync(actor, ct);
+        status.Last = result;
+        return result;
+    }
+
+    private async Task<ReconcileResult> RunCoreAsync(Actor actor, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var o = pusher.CurrentValue;
+        if (!o.Enabled)
+            return ReconcileResult.Unavailable(now, "Pusher is disabled in this console's settings (Pusher:Enabled = false), so there is nothing to ask.");
+        if (!o.HasCredentials)
+            return ReconcileResult.Unavailable(now, "No Pusher app is configured (Pusher:AppId, Key and Secret, or PUSHER_APP_ID, PUSHER_KEY and PUSHER_SECRET).");
+
+        if (!await _oneAtATime.WaitAsync(0, ct))
+            return ReconcileResult.Unavailable(now, "A reconcile is already running.");
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var client = scope.ServiceProvider.GetRequiredService<ChannelsClient>();
+            Dictionary<string, HashSet<string>> presence = new(StringComparer.Ordinal);
+            HashSet<string> occupied;
+            try
+            {
+                occupied = (await client.GetChannelsAsync(cancellationToken: ct)).Channels.Keys.ToHashSet(StringComparer.Ordinal);
+                foreach (var channel in occupied.Where(c => OccupancyProjector.KindOf(c) == "presence"))
+                    presence[channel] = (await client.GetPresenceUsersAsync(channel, ct)).Select(u => u.Id).ToHashSet(StringComparer.Ordinal);
+            }
+            catch (ChannelsUnreachableException ex)
+            {
+                LogUnreachable(logger, ex.Message);
+                return ReconcileResult.Unavailable(now, "Pusher could not be reached: " + ex.Message);
+            }
+            catch (ChannelsApiException ex)
+            {
+                LogRefused(logger, (int)ex.StatusCode);
+                return ReconcileResult.Unavailable(now, $"Pusher refused the request ({(int)ex.StatusCode}): {ex.Body}");
+            }
+            catch (ChannelsValidationException ex)
+            {
+                return ReconcileResult.Unavailable(now, "The Pusher settings are not usable: " + ex.Message);
+            }
+
+            var observedMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+            var corrections = await ApplyAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), actor, occupied, presence, observedMs, ct);
+            return new ReconcileResult(now, true, corrections.Count, occupied.Count,
+                corrections.Count == 0 ? $"The console agrees with Pusher: {occupied.Count} occupied channel(s)." : $"{corrections.Count} correction(s) applied; {occupied.Count} occupied channel(s) at Pusher.");
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    private async Task<List<string>> ApplyAsync(AppDbContext db, Actor actor, HashSet<string> occupied,
+        Dictionary<string, HashSet<string>> presence, long observedMs, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        using var projector = new OccupancyProjector((SqliteConnection)db.Database.GetDbConnection(), (SqliteTransaction)tx.GetDbTransaction());
+
+        var believedOccupied = await db.ChannelStates.Where(c => c.Occupied).Select(c => c.Channel).ToListAsync(ct);
+        var believedMembers = await db.PresenceMembers.Where(m => m.Present).Select(m => new { m.Channel, m.UserId }).ToListAsync(ct);
+        var corrections = new List<string>();
+        var changedChannels = new HashSet<string>(StringComparer.Ordinal);
+        var changedMembers = new List<(string, string)>();
+
+        void Record(string channel, string what, object data)
+        {
+            corrections.Add(channel);
+            changedChannels.Add(channel);
+            audit.Add(db, AuditKinds.ReconcileCorrection, actor, target: "channel:" + channel, data: data, channel: channel, eventName: what, outcome: "corrected");
+        }
+
+        foreach (var channel in believedOccupied.Where(c => !occupied.Contains(c)))
+            if (projector.SetOccupied(channel, false, observedMs))
+                Record(channel, "channel_vacated", new { channel, was = "occupied", now = "vacated" });
+        foreach (var channel in occupied.Except(believedOccupied))
+            if (projector.SetOccupied(channel, true, observedMs))
+                Record(channel, "channel_occupied", new { channel, was = "vacated", now = "occupied" });
+
+        var believed = believedMembers.ToLookup(m => m.Channel, m => m.UserId);
+        foreach (var group in believed.Where(g => !presence.ContainsKey(g.Key)))
+            foreach (var user in group)
+                RemoveMember(group.Key, user);
+        foreach (var (channel, users) in presence)
+        {
+            var known = believed[channel].ToHashSet(StringComparer.Ordinal);
+            foreach (var user in known.Where(u => !users.Contains(u)))
+                RemoveMember(channel, user);
+            foreach (var user in users.Where(u => !known.Contains(u)))
+                if (projector.SetMember(channel, user, true, observedMs))
+                {
+                    changedMembers.Add((channel, user));
+                    Record(channel, "member_added", new { channel, user_id = user, was = "offline", now = "online" });
+                }
+        }
+
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        live.PostChanges(changedChannels, changedMembers);
+        return corrections;
+
+        void RemoveMember(string channel, string user)
+        {
+            if (!projector.SetMember(channel, user, false, observedMs)) return;
+            changedMembers.Add((channel, user));
+            Record(channel, "member_removed", new { channel, user_id = user, was = "online", now = "offline" });
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconcile: Pusher unreachable: {Reason}")]
+    private static partial void LogUnreachable(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconcile: Pusher answered {Status}.")]
+    private static partial void LogRefused(ILogger logger, int status);
+}
+
+/// <summary>The outcome of a reconcile, shown on the Channels page.</summary>
+public sealed record ReconcileResult(DateTimeOffset At, bool Succeeded, int Corrections, int OccupiedAtPusher, string Message)
+{
+    public static ReconcileResult Unavailable(DateTimeOffset at, string message) => new(at, false, 0, 0, message);
+}
+
+/// <summary>The last reconcile's outcome, for the page (process memory: it is a status line, not history; history is the event log).</summary>
+public sealed class ReconcileStatus
+{
+    public ReconcileResult? Last { get; set; }
+}
+
+public sealed class ReconcileOptions
+{
+    public const string Section = "Reconcile";
+
+    /// <summary>0 (default): only on demand. Otherwise the projection is reconciled every this many seconds.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 86400)]
+    public int IntervalSeconds { get; set; }
+}
+
+/// <summary>The optional periodic reconcile (Reconcile:IntervalSeconds &gt; 0).</summary>
+internal sealed class PeriodicReconcile(OccupancyReconciler reconciler, IOptions<ReconcileOptions> options, TimeProvider time) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.Value.IntervalSeconds <= 0) return;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.IntervalSeconds), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+                await reconciler.RunAsync(Actor.System, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}

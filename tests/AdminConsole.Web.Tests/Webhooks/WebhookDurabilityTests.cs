@@ -1,0 +1,164 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using AdminConsole.Channels;
+using AdminConsole.Web.Webhooks;
+using Microsoft.Data.Sqlite;
+
+namespace AdminConsole.Web.Tests.Webhooks;
+
+/// <summary>
+/// A 200 promises the webhook is stored. The console runs as its own process on real Kestrel (so it can really
+/// be killed), takes concurrent load, is killed with SIGKILL mid-load, restarted on the same database, and every
+/// webhook that was acknowledged must be there with all its events.
+/// </summary>
+public sealed class WebhookDurabilityTests : IAsyncLifetime
+{
+    private const string Key = "durability-key";
+    private const string Secret = "durability-secret";
+    private readonly string _dir = Directory.CreateTempSubdirectory("adminconsole-durability-").FullName;
+    private string DatabasePath => Path.Combine(_dir, "console.db");
+
+    [Fact]
+    public async Task Every_acknowledged_webhook_survives_a_kill_mid_load()
+    {
+        var url = $"http://127.0.0.1:{FreePort()}";
+        var acknowledged = new ConcurrentBag<(long Batch, string Body)>();
+        var first = await StartConsoleAsync(url);
+        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
+        using var stop = new CancellationTokenSource();
+        long sequence = 0;
+
+        var workers = Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var n = Interlocked.Increment(ref sequence);
+                var body = new AdminConsole.Channels.Webhook(1_700_000_000_000 + n,
+                [
+                    WebhookEvent.ChannelOccupied($"durable-{n % 50}"),
+                    WebhookEvent.MemberAdded($"presence-durable-{n % 7}", $"u{n}"),
+                    WebhookEvent.ClientEvent($"private-durable-{n % 5}", "client-n", n.ToString(), "1.1"),
+                ]).ToJson();
+                try
+                {
+                    using var response = await PostAsync(http, body);
+                    if (response.StatusCode == HttpStatusCode.OK)
+                        acknowledged.Add(((await response.Content.ReadFromJsonAsync<WebhookAck>())!.Batch, body));
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+                {
+                    // In flight when the process died: not acknowledged, so Pusher would retry it.
+                }
+            }
+        })).ToArray();
+
+        // Kill once the console is clearly under load, with requests in flight.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (acknowledged.Count < 300 && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+        first.Kill(entireProcessTree: true);
+        await first.WaitForExitAsync();
+        stop.Cancel();
+        await Task.WhenAll(workers);
+        Assert.True(acknowledged.Count >= 300, $"only {acknowledged.Count} acknowledged before the deadline");
+
+        var second = await StartConsoleAsync(url);
+        try
+        {
+            var stored = ReadStored();
+            var missing = acknowledged.Where(a => !stored.TryGetValue(a.Batch, out var s) || s.Events != 3 || s.Body != a.Body).ToList();
+            Assert.True(missing.Count == 0, $"{missing.Count} of {acknowledged.Count} acknowledged webhooks missing after the restart");
+
+            // And it still works: an acknowledged body posted again is recognised as the duplicate it is.
+            var (batch, again) = acknowledged.First();
+            using var response = await PostAsync(http, again);
+            var ack = await response.Content.ReadFromJsonAsync<WebhookAck>();
+            Assert.Equal((batch, true), (ack!.Batch, ack.Duplicate));
+        }
+        finally
+        {
+            second.Kill(entireProcessTree: true);
+            await second.WaitForExitAsync();
+        }
+    }
+
+    private Dictionary<long, (int Events, string Body)> ReadStored()
+    {
+        using var connection = new SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT b.Id, b.Body, (SELECT COUNT(*) FROM WebhookEvents e WHERE e.BatchId = b.Id) FROM WebhookBatches b";
+        using var r = cmd.ExecuteReader();
+        var stored = new Dictionary<long, (int, string)>();
+        while (r.Read())
+            stored[r.GetInt64(0)] = (r.GetInt32(2), Encoding.UTF8.GetString((byte[])r.GetValue(1)));
+        return stored;
+    }
+
+    private static Task<HttpResponseMessage> PostAsync(HttpClient http, string body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/pusher/webhook") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Pusher-Key", Key);
+        request.Headers.Add("X-Pusher-Signature", new WebhookSigner(Secret).Sign(body));
+        return http.SendAsync(request);
+    }
+
+    /// <summary>The web project's build output sits beside the tests (project reference); run it as a real process.</summary>
+    private async Task<Process> StartConsoleAsync(string url)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "AdminConsole.Web.dll")])
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Urls"] = url;
+        start.Environment["ConnectionStrings__Console"] = $"Data Source={DatabasePath}";
+        start.Environment["Pusher__AppId"] = "1";
+        start.Environment["Pusher__Key"] = Key;
+        start.Environment["Pusher__Secret"] = Secret;
+        start.Environment["Pusher__Enabled"] = "false";
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            Assert.False(process.HasExited, $"the console exited with {(process.HasExited ? process.ExitCode : 0)} while starting");
+            try
+            {
+                if ((await http.GetAsync(url + "/health/ready")).IsSuccessStatusCode)
+                    return process;
+            }
+            catch (HttpRequestException) { }
+            await Task.Delay(100);
+        }
+        process.Kill(entireProcessTree: true);
+        throw new TimeoutException("The console did not become ready.");
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,72 @@
+// The console's live connection (ConsoleHub at /hubs/console), shared by the pages that update in place.
+// It shows its state in every [data-live-status] element and reconnects by itself, forever, with backoff:
+// a console left open on a classroom screen must come back after a server restart or a network blip.
+(function () {
+    'use strict';
+
+    const statusText = {
+        connecting: ['connecting…', 'text-bg-secondary'],
+        live: ['live', 'text-bg-success'],
+        reconnecting: ['reconnecting…', 'text-bg-warning'],
+        offline: ['offline, retrying', 'text-bg-danger'],
+    };
+
+    function showStatus(state) {
+        const [text, css] = statusText[state];
+        document.querySelectorAll('[data-live-status]').forEach(el => {
+            el.textContent = text;
+            el.className = 'badge align-middle ' + css;
+            el.dataset.state = state;
+        });
+    }
+
+    // Server-rendered times are UTC text; the viewer reads local time.
+    function formatTime(el) {
+        const ms = Number(el.dataset.ms);
+        if (ms > 0) {
+            el.dateTime = new Date(ms).toISOString();
+            el.textContent = new Date(ms).toLocaleString();
+        }
+    }
+
+    function formatTimes(root) {
+        (root || document).querySelectorAll('time[data-ms]').forEach(formatTime);
+    }
+
+    function timeElement(ms, className) {
+        const t = document.createElement('time');
+        t.dataset.ms = String(ms);
+        if (className) t.className = className;
+        formatTime(t);
+        return t;
+    }
+
+    const connection = new signalR.HubConnectionBuilder()
+        .withUrl('/hubs/console')
+        .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ctx => Math.min(30000, 500 * 2 ** Math.min(ctx.previousRetryCount, 6)) })
+        .build();
+
+    connection.onreconnecting(() => showStatus('reconnecting'));
+    connection.onreconnected(() => showStatus('live'));
+    // Automatic reconnect never gives up with the policy above; this covers a failed first start or a close by the server.
+    connection.onclose(() => { showStatus('offline'); setTimeout(start, 5000); });
+
+    // Too much changed at once for the server to describe: the page's data is simply read again.
+    connection.on('Resync', () => window.location.reload());
+
+    async function start() {
+        if (connection.state !== signalR.HubConnectionState.Disconnected) return;
+        showStatus('connecting');
+        try {
+            await connection.start();
+            showStatus('live');
+        } catch {
+            showStatus('offline');
+            setTimeout(start, 5000);
+        }
+    }
+
+    document.addEventListener('DOMContentLoaded', () => { formatTimes(); start(); });
+
+    window.consoleLive = { connection, on: (name, handler) => connection.on(name, handler), formatTimes, timeElement };
+})();
