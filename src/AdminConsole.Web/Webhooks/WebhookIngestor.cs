@@ -141,10 +141,10 @@ public sealed partial class WebhookIngestor : BackgroundService
                     break;
                 case RejectedDelivery r:
                     statements.InsertRejection(r);
-                    committed.AddActivity(statements.InsertAudit(now, AuditKinds.WebhookRejected, new Actor(null, "webhook sender " + (r.RemoteAddress ?? "unknown")),
+                    statements.InsertAudit(now, AuditKinds.WebhookRejected, new Actor(null, "webhook sender " + (r.RemoteAddress ?? "unknown")),
                         target: r.BodySha256 is null ? null : "body:" + r.BodySha256,
                         data: JsonSerializer.Serialize(new { check = r.FailedCheck, reason = r.Reason, status = r.Status, length = r.BodyLength }, JsonSerializerOptions.Web),
-                        channel: null, eventName: null, outcome: "rejected"));
+                        channel: null, eventName: null, outcome: "rejected");
                     break;
             }
         }
@@ -162,9 +162,9 @@ public sealed partial class WebhookIngestor : BackgroundService
         if (duplicate)
         {
             // One entry per repeated delivery, not per event: the events themselves were logged the first time.
-            committed.AddActivity(statements.InsertAudit(now, AuditKinds.WebhookDuplicate, Actor.Pusher, target: "webhook:" + batchId,
+            statements.InsertAudit(now, AuditKinds.WebhookDuplicate, Actor.Pusher, target: "webhook:" + batchId,
                 data: JsonSerializer.Serialize(new { sha256 = d.BodySha256, events = d.Webhook.Events.Count, time_ms = d.Webhook.TimeMs }, JsonSerializerOptions.Web),
-                channel: null, eventName: null, outcome: "duplicate"));
+                channel: null, eventName: null, outcome: "duplicate");
             return;
         }
 
@@ -174,8 +174,8 @@ public sealed partial class WebhookIngestor : BackgroundService
             var e = events[i];
             var eventId = statements.InsertEvent(batchId, i, d, e);
             var change = projector.Apply(e.Name, e.Channel, e.UserId, e.SubscriptionCount, d.Webhook.TimeMs, i);
-            committed.AddActivity(statements.InsertAudit(now, AuditKinds.WebhookEvent, Actor.Pusher, target: "webhook:" + batchId, data: e.RawJson,
-                channel: e.Channel, eventName: e.Name, outcome: "accepted"));
+            statements.InsertAudit(now, AuditKinds.WebhookEvent, Actor.Pusher, target: "webhook:" + batchId, data: e.RawJson,
+                channel: e.Channel, eventName: e.Name, outcome: "accepted");
             committed.Add(eventId, e, d.Webhook.TimeMs, d.ReceivedMs, change);
         }
     }
@@ -216,14 +216,13 @@ internal sealed class IngestStatements : IDisposable
         _audit = new RawAuditAppender(transaction);
     }
 
-    public ActivityView InsertAudit(DateTime timeUtc, string kind, Actor actor, string? target, string? data, string? channel, string? eventName, string? outcome)
+    public void InsertAudit(DateTime timeUtc, string kind, Actor actor, string? target, string? data, string? channel, string? eventName, string? outcome)
     {
-        var entry = _audit.Append(new AuditEntry
+        _audit.Append(new AuditEntry
         {
             TimeUtc = timeUtc, Kind = kind, ActorId = actor.Id, ActorName = actor.Name,
             Channel = channel, EventName = eventName, Outcome = outcome, Target = target, Data = data,
         });
-        return new ActivityView(entry.Id, timeUtc, kind, actor.Name, channel, eventName, outcome, target);
     }
 
     /// <summary>Seals this transaction's audit entries into the chain; call once, just before the commit.</summary>

@@ -1,0 +1,167 @@
+using System.Security.Cryptography;
+using AdminConsole.LocalChannels;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AdminConsole.Web.Pusher;
+
+/// <summary>The "Pusher:Local" section: the Channels server the console hosts itself when it has no Pusher app.</summary>
+public sealed class LocalChannelsSettings
+{
+    public const string Section = "Pusher:Local";
+
+    /// <summary>False: without Pusher credentials the console stays unconfigured (auth and sends answer 503).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Loopback port for pusher-js and the HTTP API; when taken, any free port. 0: always a free one.</summary>
+    public int Port { get; set; } = 6001;
+
+    /// <summary>The app key pusher-js connects with (public; the secret is generated on every start).</summary>
+    public string Key { get; set; } = "local-console";
+
+    /// <summary>channel_vacated / member_removed wait this long, as Pusher does (3 s); tests set 0.</summary>
+    public TimeSpan VacatedDelay { get; set; } = TimeSpan.FromSeconds(3);
+}
+
+public static partial class LocalChannelsSetup
+{
+    /// <summary>
+    /// Local mode: with Pusher enabled but no credentials (the Development default, a fresh clone), starts the local
+    /// Pusher-protocol server on loopback now, so that <see cref="PusherCredentials"/> can point the protocol library,
+    /// the auth endpoints, webhook verification and the pages' pusher-js at it before anything reads them.
+    /// With credentials the console uses Pusher and hosts nothing.
+    /// </summary>
+    public static async Task AddLocalChannelsAsync(this WebApplicationBuilder builder)
+    {
+        var pusher = builder.Configuration.GetSection(PusherOptions.Section).Get<PusherOptions>() ?? new PusherOptions();
+        var local = builder.Configuration.GetSection(LocalChannelsSettings.Section).Get<LocalChannelsSettings>() ?? new LocalChannelsSettings();
+        // EF's design-time tools run Program only to build the host; they need no server.
+        if (!pusher.Enabled || pusher.HasCredentials || !local.Enabled || EF.IsDesignTime)
+            return;
+        if (local.Port is < 0 or > 65535)
+            throw new InvalidOperationException($"{LocalChannelsSettings.Section}:Port must be between 0 and 65535.");
+
+        var logs = new DeferredLoggerFactory();
+        var options = new LocalChannelsOptions
+        {
+            AppId = "local",
+            Key = local.Key,
+            // Per start and never written anywhere: nothing outside this process can sign for the local app.
+            Secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
+            Webhooks = { VacatedDelay = local.VacatedDelay },
+        };
+        var server = await StartAsync(options, local.Port, logs);
+        var masterKey = string.IsNullOrWhiteSpace(pusher.EncryptionMasterKeyBase64)
+            // So private-encrypted-class-{id} works end to end without configuration; pusher-js gets each channel's
+            // shared secret from /pusher/auth, so a new key per start costs nothing but a resubscribe.
+            ? Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))
+            : pusher.EncryptionMasterKeyBase64.Trim();
+
+        var embedded = new EmbeddedChannels(server, masterKey, local.Port != 0 && server.Port != local.Port ? local.Port : null);
+        builder.Services.Replace(ServiceDescriptor.Singleton(embedded));
+        builder.Services.AddSingleton(logs);
+        builder.Services.AddHostedService<LocalChannelsLifetime>();
+    }
+
+    private static async Task<LocalChannelsServer> StartAsync(LocalChannelsOptions options, int port, ILoggerFactory logs)
+    {
+        try
+        {
+            return await LocalChannelsServer.StartAsync(options, port, logs);
+        }
+        catch (IOException ex) when (port != 0 && ex.InnerException is AddressInUseException)
+        {
+            // Another console (or a standalone local server) has the port: any free one works, since pages read it from us.
+            return await LocalChannelsServer.StartAsync(options, 0, logs);
+        }
+    }
+
+    /// <summary>
+    /// Once Kestrel listens, the local server delivers its webhooks to this console's /pusher/webhook (real, signed,
+    /// through the same path Pusher's take); on stop, the local server closes its clients and stops.
+    /// </summary>
+    private sealed partial class LocalChannelsLifetime(EmbeddedChannels embedded, DeferredLoggerFactory logs, ILoggerFactory appLogs,
+        IServer server, ILogger<LocalChannelsLifetime> logger) : IHostedLifecycleService
+    {
+        public Task StartingAsync(CancellationToken cancellationToken)
+        {
+            logs.Attach(appLogs);
+            return Task.CompletedTask;
+        }
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartedAsync(CancellationToken cancellationToken)
+        {
+            var local = embedded.Server!;
+            var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            var webhookUrl = WebhookUrl(addresses);
+            if (webhookUrl is not null)
+                local.Webhooks.SetUrls([webhookUrl]);
+            embedded.WebhookUrl = webhookUrl;
+            if (embedded.RequestedPort is { } taken)
+                LogPortTaken(logger, taken, local.Port);
+            LogStarted(logger, local.Host, local.Port, webhookUrl ?? "nowhere (the console has no HTTP address)");
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public async Task StoppedAsync(CancellationToken cancellationToken) => await embedded.Server!.DisposeAsync();
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Local mode: no Pusher credentials are configured, so the console hosts a local Channels server at {Host}:{Port}; its webhooks go to {WebhookUrl}. Set PUSHER_APP_ID, PUSHER_KEY and PUSHER_SECRET to use a Pusher app instead.")]
+        private static partial void LogStarted(ILogger logger, string host, int port, string webhookUrl);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Local mode: port {Requested} is in use; the local Channels server listens on {Port} instead.")]
+        private static partial void LogPortTaken(ILogger logger, int requested, int port);
+    }
+
+    /// <summary>
+    /// The console's own /pusher/webhook as the local server (on loopback) can reach it: an http address if there is
+    /// one, with wildcard hosts made loopback. Null under TestServer, which has no address.
+    /// </summary>
+    internal static string? WebhookUrl(IEnumerable<string> addresses)
+    {
+        var uris = addresses
+            .Select(a => Uri.TryCreate(a.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var u) ? u : null)
+            .OfType<Uri>()
+            .OrderBy(u => u.Scheme == Uri.UriSchemeHttp ? 0 : 1)
+            .ToList();
+        if (uris.Count == 0) return null;
+        var uri = uris[0];
+        var host = uri.Host switch
+        {
+            "0.0.0.0" or "localhost" => "127.0.0.1",
+            "[::]" or "::" => "[::1]",
+            var h => uri.HostNameType == UriHostNameType.IPv6 ? $"[{h.Trim('[', ']')}]" : h,
+        };
+        return $"{uri.Scheme}://{host}:{uri.Port}/pusher/webhook";
+    }
+}
+
+/// <summary>
+/// The local server the console hosts in local mode; <see cref="Server"/> is null when the console uses a Pusher app
+/// (or none). <see cref="PusherCredentials"/> reads it: it is what makes the local app "the" app.
+/// </summary>
+public sealed class EmbeddedChannels(LocalChannelsServer? server, string? masterKeyBase64, int? requestedPort = null)
+{
+    public static EmbeddedChannels None { get; } = new(null, null);
+
+    public LocalChannelsServer? Server { get; } = server;
+
+    /// <summary>The encryption master key of local mode (configured or generated per start).</summary>
+    internal string? MasterKeyBase64 { get; } = masterKeyBase64;
+
+    /// <summary>The configured port when it was taken and another was used.</summary>
+    internal int? RequestedPort { get; } = requestedPort;
+
+    /// <summary>Where the local server delivers webhooks, once the console listens.</summary>
+    public string? WebhookUrl { get; internal set; }
+
+    public bool IsLocal => Server is not null;
+}
