@@ -14,7 +14,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddTopLevelSettings();
 builder.AddData();
 builder.AddPusher();
-await builder.AddLocalChannelsAsync();
+builder.AddLocalChannels();
 builder.AddSecurity();
 builder.AddConsoleShell();
 builder.AddUsers();

@@ -29,12 +29,12 @@ public sealed class LocalChannelsSettings
 public static partial class LocalChannelsSetup
 {
     /// <summary>
-    /// Local mode: with Pusher enabled but no credentials (the Development default, a fresh clone), starts the local
-    /// Pusher-protocol server on loopback now, so that <see cref="PusherCredentials"/> can point the protocol library,
-    /// the auth endpoints, webhook verification and the pages' pusher-js at it before anything reads them.
-    /// With credentials the console uses Pusher and hosts nothing.
+    /// Local mode: with Pusher enabled but no credentials (the Development default, a fresh clone), the console hosts
+    /// the local Pusher-protocol server on loopback and <see cref="PusherCredentials"/> points the protocol library,
+    /// the auth endpoints, webhook verification and the pages' pusher-js at it. With credentials the console uses
+    /// Pusher and hosts nothing.
     /// </summary>
-    public static async Task AddLocalChannelsAsync(this WebApplicationBuilder builder)
+    public static void AddLocalChannels(this WebApplicationBuilder builder)
     {
         var pusher = builder.Configuration.GetSection(PusherOptions.Section).Get<PusherOptions>() ?? new PusherOptions();
         var local = builder.Configuration.GetSection(LocalChannelsSettings.Section).Get<LocalChannelsSettings>() ?? new LocalChannelsSettings();
@@ -44,7 +44,15 @@ public static partial class LocalChannelsSetup
         if (local.Port is < 0 or > 65535)
             throw new InvalidOperationException($"{LocalChannelsSettings.Section}:Port must be between 0 and 65535.");
 
-        var logs = new DeferredLoggerFactory();
+        // Started when first needed, which is while the host starts (ChannelsOptions are validated on start), and
+        // not while the builder runs: a host built before the console's own would be taken for the console's by
+        // WebApplicationFactory, and commands such as create-admin would start a server for nothing.
+        builder.Services.Replace(ServiceDescriptor.Singleton(sp => Start(local, pusher.EncryptionMasterKeyBase64, sp.GetRequiredService<ILoggerFactory>())));
+        builder.Services.AddHostedService<LocalChannelsLifetime>();
+    }
+
+    private static EmbeddedChannels Start(LocalChannelsSettings local, string? configuredMasterKey, ILoggerFactory logs)
+    {
         var options = new LocalChannelsOptions
         {
             AppId = "local",
@@ -53,44 +61,37 @@ public static partial class LocalChannelsSetup
             Secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
             Webhooks = { VacatedDelay = local.VacatedDelay },
         };
-        var server = await StartAsync(options, local.Port, logs);
-        var masterKey = string.IsNullOrWhiteSpace(pusher.EncryptionMasterKeyBase64)
+        var masterKey = string.IsNullOrWhiteSpace(configuredMasterKey)
             // So private-encrypted-class-{id} works end to end without configuration; pusher-js gets each channel's
             // shared secret from /pusher/auth, so a new key per start costs nothing but a resubscribe.
             ? Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))
-            : pusher.EncryptionMasterKeyBase64.Trim();
+            : configuredMasterKey.Trim();
 
-        var embedded = new EmbeddedChannels(server, masterKey, local.Port != 0 && server.Port != local.Port ? local.Port : null);
-        builder.Services.Replace(ServiceDescriptor.Singleton(embedded));
-        builder.Services.AddSingleton(logs);
-        builder.Services.AddHostedService<LocalChannelsLifetime>();
-    }
-
-    private static async Task<LocalChannelsServer> StartAsync(LocalChannelsOptions options, int port, ILoggerFactory logs)
-    {
+        // DI factories are synchronous. Starting Kestrel on loopback takes milliseconds and needs no caller context
+        // (ASP.NET Core has no SynchronizationContext), so blocking here once, during host start, is safe.
+        LocalChannelsServer server;
+        int? requested = null;
         try
         {
-            return await LocalChannelsServer.StartAsync(options, port, logs);
+            server = LocalChannelsServer.StartAsync(options, local.Port, logs).GetAwaiter().GetResult();
         }
-        catch (IOException ex) when (port != 0 && ex.InnerException is AddressInUseException)
+        catch (IOException ex) when (local.Port != 0 && ex.InnerException is AddressInUseException)
         {
-            // Another console (or a standalone local server) has the port: any free one works, since pages read it from us.
-            return await LocalChannelsServer.StartAsync(options, 0, logs);
+            // Another console (or a standalone local server) has the port: any free one works, since pages get it from us.
+            server = LocalChannelsServer.StartAsync(options, 0, logs).GetAwaiter().GetResult();
+            requested = local.Port;
         }
+        return new EmbeddedChannels(server, masterKey, requested);
     }
 
     /// <summary>
     /// Once Kestrel listens, the local server delivers its webhooks to this console's /pusher/webhook (real, signed,
     /// through the same path Pusher's take); on stop, the local server closes its clients and stops.
     /// </summary>
-    private sealed partial class LocalChannelsLifetime(EmbeddedChannels embedded, DeferredLoggerFactory logs, ILoggerFactory appLogs,
-        IServer server, ILogger<LocalChannelsLifetime> logger) : IHostedLifecycleService
+    private sealed partial class LocalChannelsLifetime(EmbeddedChannels embedded, IServer server, ILogger<LocalChannelsLifetime> logger)
+        : IHostedLifecycleService
     {
-        public Task StartingAsync(CancellationToken cancellationToken)
-        {
-            logs.Attach(appLogs);
-            return Task.CompletedTask;
-        }
+        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -112,7 +113,7 @@ public static partial class LocalChannelsSetup
 
         public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public async Task StoppedAsync(CancellationToken cancellationToken) => await embedded.Server!.DisposeAsync();
+        public async Task StoppedAsync(CancellationToken cancellationToken) => await embedded.DisposeAsync();
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Local mode: no Pusher credentials are configured, so the console hosts a local Channels server at {Host}:{Port}; its webhooks go to {WebhookUrl}. Set PUSHER_APP_ID, PUSHER_KEY and PUSHER_SECRET to use a Pusher app instead.")]
         private static partial void LogStarted(ILogger logger, string host, int port, string webhookUrl);
@@ -148,8 +149,10 @@ public static partial class LocalChannelsSetup
 /// The local server the console hosts in local mode; <see cref="Server"/> is null when the console uses a Pusher app
 /// (or none). <see cref="PusherCredentials"/> reads it: it is what makes the local app "the" app.
 /// </summary>
-public sealed class EmbeddedChannels(LocalChannelsServer? server, string? masterKeyBase64, int? requestedPort = null)
+public sealed class EmbeddedChannels(LocalChannelsServer? server, string? masterKeyBase64, int? requestedPort = null) : IAsyncDisposable
 {
+    private int _disposed;
+
     public static EmbeddedChannels None { get; } = new(null, null);
 
     public LocalChannelsServer? Server { get; } = server;
@@ -164,4 +167,11 @@ public sealed class EmbeddedChannels(LocalChannelsServer? server, string? master
     public string? WebhookUrl { get; internal set; }
 
     public bool IsLocal => Server is not null;
+
+    /// <summary>Stops the local server (its clients get close code 4200 and reconnect to the next start).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Server is not null && Interlocked.Exchange(ref _disposed, 1) == 0)
+            await Server.DisposeAsync();
+    }
 }
