@@ -15,7 +15,6 @@ public sealed class LocalModeConsole : KestrelConsole
 {
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
-        new("Pusher:Local:Port", "0"),
         new("Pusher:Local:VacatedDelay", "00:00:00"),
     ];
 
