@@ -47,7 +47,8 @@ public static partial class LocalChannelsSetup
         // Started when first needed, which is while the host starts (ChannelsOptions are validated on start), and
         // not while the builder runs: a host built before the console's own would be taken for the console's by
         // WebApplicationFactory, and commands such as create-admin would start a server for nothing.
-        builder.Services.Replace(ServiceDescriptor.Singleton(sp => Start(local, pusher.EncryptionMasterKeyBase64, sp.GetRequiredService<ILoggerFactory>())));
+        builder.Services.Replace(ServiceDescriptor.Singleton(sp =>
+            Start(local, pusher.EncryptionMasterKeyBase64, new EmbeddedServerLogs(sp.GetRequiredService<ILoggerFactory>()))));
         builder.Services.AddHostedService<LocalChannelsLifetime>();
     }
 
@@ -143,6 +144,24 @@ public static partial class LocalChannelsSetup
         };
         return $"{uri.Scheme}://{host}:{uri.Port}/pusher/webhook";
     }
+}
+
+/// <summary>
+/// The console's logging for the embedded server, without its host's lifetime messages: "Now listening on" and
+/// "Application started" would read as the console's own (and tools that look for the console's address would take
+/// the local server's). Its own messages, webhook delivery failures above all, go to the console's log.
+/// </summary>
+internal sealed class EmbeddedServerLogs(ILoggerFactory inner) : ILoggerFactory
+{
+    public ILogger CreateLogger(string categoryName) =>
+        categoryName.StartsWith("Microsoft.Hosting.Lifetime", StringComparison.Ordinal)
+            ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance
+            : inner.CreateLogger(categoryName);
+
+    public void AddProvider(ILoggerProvider provider) => inner.AddProvider(provider);
+
+    // The console's factory belongs to the console's host.
+    public void Dispose() { }
 }
 
 /// <summary>
