@@ -5,6 +5,8 @@ var scenarios = new Dictionary<string, Func<string[], Task<int>>>(StringComparer
 {
     ["webhooks"] = a => WebhookScenario.RunAsync(new BenchArgs(a)),
     ["fanout"] = a => new FanoutScenario().RunAsync(BenchmarkArgs.Parse(a)),
+    ["eventlog"] = a => EventLogScenario.RunAsync(new BenchArgs(a)),
+    ["auth"] = a => AuthScenario.RunAsync(new BenchArgs(a)),
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))
@@ -12,6 +14,8 @@ if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))
     Console.Error.WriteLine("usage: dotnet run -c Release --project tests/AdminConsole.Benchmarks -- <scenario> [options]");
     Console.Error.WriteLine("scenarios: " + string.Join(", ", scenarios.Keys));
     Console.Error.WriteLine(WebhookScenario.Usage);
+    Console.Error.WriteLine(EventLogScenario.Usage);
+    Console.Error.WriteLine(AuthScenario.Usage);
     return 2;
 }
 return await run(args[1..]);

@@ -139,4 +139,17 @@ public sealed partial class ClientProtocolInteropTests
         Assert.Contains(r.GetProperty("errors").EnumerateArray(), e => e.GetProperty("code").ValueKind == JsonValueKind.Number && e.GetProperty("code").GetInt32() == 4001);
         Assert.DoesNotContain("connected", r.GetProperty("states").EnumerateArray().Select(e => e.GetString()));
     }
+
+    [Fact]
+    public async Task Watchlists_report_users_online_once_and_offline_after_their_last_connection()
+    {
+        await using var s = await ServerUnderTest.StartAsync();
+        var r = await RunAsync(s, "watchlist.mjs");
+
+        string Describe(JsonElement e) => e.GetProperty("name").GetString() + ":" + string.Join(",", e.GetProperty("user_ids").EnumerateArray().Select(u => u.GetString()));
+        Assert.Equal(["online:wendy", "offline:wendy"], r.GetProperty("seenByWatcher").EnumerateArray().Select(Describe));
+        Assert.Equal(["online:wendy", "offline:wendy"], r.GetProperty("seenByLate").EnumerateArray().Select(Describe));
+        // wendy's second connection leaving while the first stays is no news to watchers.
+        Assert.Equal(1, r.GetProperty("afterOneLeft").GetInt32());
+    }
 }

@@ -1,5 +1,5 @@
-// Event log page: the "Live" switch prepends entries pushed by ConsoleHub (ActivityAppended) that match the
-// page's filter. Rows are built with textContent only: payloads come from outside and must never become HTML.
+// Event log page: the "Live" switch prepends entries pushed by ConsoleHub (ActivityAppended, a batch of
+// ActivityView) that match the page's filter. Rows are built with textContent only: payloads come from outside and must never become HTML.
 (() => {
   'use strict';
   const toggle = document.getElementById('live-toggle');
@@ -12,7 +12,7 @@
 
   const matches = (e) => {
     if (filter.kind && e.kind !== filter.kind) return false;
-    if (filter.user && e.actor !== filter.user) return false;
+    if (filter.user && e.actorName !== filter.user) return false;
     if (filter.event && e.eventName !== filter.event) return false;
     if (filter.outcome && e.outcome !== filter.outcome) return false;
     if (filter.channel) {
@@ -72,8 +72,8 @@
       badge.textContent = e.outcome;
       outcome.append(badge);
     }
-    row.append(expandCell, idCell, cell(e.timeUtc, 'mono text-nowrap', 'time'), cell(e.kind, 'mono', 'kind'),
-      cell(e.actor, null, 'actor'), cell(e.channel, 'mono', 'channel'), cell(e.eventName, 'mono', 'event'), outcome,
+    row.append(expandCell, idCell, cell(new Date(e.timeUtc).toISOString(), 'mono text-nowrap', 'time'), cell(e.kind, 'mono', 'kind'),
+      cell(e.actorName, null, 'actor'), cell(e.channel, 'mono', 'channel'), cell(e.eventName, 'mono', 'event'), outcome,
       cell(e.target, 'mono small', 'target'));
 
     const payloadRow = document.createElement('tr');
@@ -97,7 +97,11 @@
 
   const start = async () => {
     connection = new signalR.HubConnectionBuilder().withUrl('/hubs/console').withAutomaticReconnect().build();
-    connection.on('ActivityAppended', prepend);
+    // Batches arrive oldest first; each prepend puts the newest on top.
+    connection.on('ActivityAppended', (batch) => {
+      batch.entries.forEach(prepend);
+      if (batch.omitted > 0) setStatus(`live · ${batch.omitted} more entries arrived at once: reload to see them all`);
+    });
     connection.onreconnecting(() => setStatus('reconnecting…'));
     connection.onreconnected(() => setStatus('live'));
     try {

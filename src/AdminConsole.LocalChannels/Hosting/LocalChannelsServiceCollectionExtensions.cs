@@ -31,6 +31,7 @@ public static class LocalChannelsServiceCollectionExtensions
         services.AddSingleton(options);
         services.AddSingleton<ChannelRegistry>();
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<UserWatchlists>();
         services.AddSingleton<LastEventCache>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());

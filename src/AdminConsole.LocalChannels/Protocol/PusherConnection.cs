@@ -158,9 +158,10 @@ public sealed class PusherConnection
                 }
             }
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        catch (Exception)
         {
-            // The peer went away; the receive side notices and cleans up.
+            // Whatever failed, this socket can no longer send: mark the outbound side finished so nothing waits on it;
+            // the receive side notices the dead socket and cleans up the subscriptions.
             Finish();
         }
     }

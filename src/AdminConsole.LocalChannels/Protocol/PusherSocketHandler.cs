@@ -25,13 +25,15 @@ public sealed class PusherSocketHandler
     private readonly WebhookDispatcher _webhooks;
     private readonly TimeProvider _time;
     private readonly ILogger<PusherSocketHandler> _log;
+    private readonly UserWatchlists _watchlists;
     private readonly SubscriptionSigner _signer;
     private readonly Lock _cacheMissGate = new();
     private readonly HashSet<string> _cacheMissReported = new(StringComparer.Ordinal);
 
     public PusherSocketHandler(LocalChannelsOptions options, ChannelRegistry channels, ConnectionRegistry connections, LastEventCache cache,
-        WebhookDispatcher webhooks, TimeProvider time, ILogger<PusherSocketHandler> log)
+        WebhookDispatcher webhooks, TimeProvider time, UserWatchlists watchlists, ILogger<PusherSocketHandler> log)
     {
+        _watchlists = watchlists;
         _options = options;
         _channels = channels;
         _connections = connections;
@@ -59,6 +61,7 @@ public sealed class PusherSocketHandler
         var closeCode = CheckHandshake(key, context.Request.Query["protocol"]);
         if (closeCode is { } refused)
         {
+            _log.LogDebug("Refused WebSocket handshake with {Code}: {Reason}", refused.Code, refused.Reason);
             // Protocol 6+ clients learn why from the close code alone.
             await CloseQuietly(socket, refused.Code, refused.Reason).ConfigureAwait(false);
             return;
@@ -74,6 +77,7 @@ public sealed class PusherSocketHandler
         try
         {
             connection.Send(Frames.ConnectionEstablished(connection.SocketId, Math.Max(1, (int)_options.ActivityTimeout.TotalSeconds)));
+            _log.LogDebug("Connection {SocketId} established", connection.SocketId);
             await ReceiveLoopAsync(socket, connection, lifetime.Token).ConfigureAwait(false);
         }
         finally
@@ -89,6 +93,7 @@ public sealed class PusherSocketHandler
             {
             }
             await lifetime.CancelAsync().ConfigureAwait(false);
+            _log.LogDebug("Connection {SocketId} closed", connection.SocketId);
         }
     }
 
@@ -421,6 +426,7 @@ public sealed class PusherSocketHandler
     private void Disconnect(PusherConnection connection)
     {
         foreach (var channel in connection.ChannelsSnapshot()) Unsubscribe(connection, channel);
+        _watchlists.Disconnected(connection);
         _connections.Remove(connection);
     }
 
@@ -440,12 +446,28 @@ public sealed class PusherSocketHandler
             return;
         }
         string? id = null;
+        var watchlist = new List<string>();
+        var watchlistTooLong = false;
         try
         {
             using var doc = JsonDocument.Parse(userData);
-            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("id", out var idEl) && idEl.ValueKind == JsonValueKind.String)
+            var root = doc.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out var idEl) && idEl.ValueKind == JsonValueKind.String)
             {
                 id = idEl.GetString();
+            }
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("watchlist", out var list) && list.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var watched in list.EnumerateArray())
+                {
+                    if (watched.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(watched.GetString())) continue;
+                    if (watchlist.Count == UserWatchlists.MaxWatchlist)
+                    {
+                        watchlistTooLong = true;
+                        break;
+                    }
+                    watchlist.Add(watched.GetString()!);
+                }
             }
         }
         catch (JsonException)
@@ -456,6 +478,8 @@ public sealed class PusherSocketHandler
             connection.Send(Frames.Error("user_data must be a JSON object with a non-empty string id", 4009));
             return;
         }
+        // A second sign-in on the same connection replaces the first one.
+        if (connection.UserId is not null) _watchlists.Disconnected(connection);
         connection.UserId = id;
         connection.Send(Frames.Event("pusher:signin_success", null, Frames.Json(w =>
         {
@@ -463,6 +487,8 @@ public sealed class PusherSocketHandler
             w.WriteString("user_data", userData);
             w.WriteEndObject();
         })));
+        if (watchlistTooLong) connection.Send(Frames.Error($"Watchlist longer than {UserWatchlists.MaxWatchlist} user ids; only the first {UserWatchlists.MaxWatchlist} are watched", 4302));
+        _watchlists.SignedIn(connection, id, watchlist);
     }
 
     private void ClientEvent(PusherConnection connection, string eventName, string? channel, JsonElement data)

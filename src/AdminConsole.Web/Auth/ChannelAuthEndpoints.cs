@@ -72,10 +72,10 @@ public static class ChannelAuthEndpoints
     private static async Task<IResult> AuthorizeChannelAsync(HttpContext http, PusherApp pusher, MembershipCache cache,
         ChannelAuthorizer authorizer, AuthDecisionRecorder recorder, CancellationToken cancellationToken)
     {
-        if (!pusher.IsConfigured)
-            return Results.Text("Pusher is not configured on this console: nothing can be signed.", statusCode: StatusCodes.Status503ServiceUnavailable);
         if (!http.Request.HasFormContentType)
             return Results.Text("Expected a form post (application/x-www-form-urlencoded) with socket_id and channel_name.", statusCode: StatusCodes.Status400BadRequest);
+        if (!pusher.IsConfigured)
+            return Results.Text("Pusher is not configured on this console: nothing can be signed.", statusCode: StatusCodes.Status503ServiceUnavailable);
 
         var form = await http.Request.ReadFormAsync(cancellationToken);
         string? socketId = form["socket_id"];
@@ -98,10 +98,10 @@ public static class ChannelAuthEndpoints
     private static async Task<IResult> AuthenticateUserAsync(HttpContext http, PusherApp pusher, MembershipCache cache,
         AuthDecisionRecorder recorder, CancellationToken cancellationToken)
     {
-        if (!pusher.IsConfigured)
-            return Results.Text("Pusher is not configured on this console: nothing can be signed.", statusCode: StatusCodes.Status503ServiceUnavailable);
         if (!http.Request.HasFormContentType)
             return Results.Text("Expected a form post (application/x-www-form-urlencoded) with socket_id.", statusCode: StatusCodes.Status400BadRequest);
+        if (!pusher.IsConfigured)
+            return Results.Text("Pusher is not configured on this console: nothing can be signed.", statusCode: StatusCodes.Status503ServiceUnavailable);
 
         var form = await http.Request.ReadFormAsync(cancellationToken);
         string? socketId = form["socket_id"];

@@ -22,6 +22,7 @@ public sealed partial class MembershipCache(IServiceScopeFactory scopes, TimePro
     private long _version;
     private MembershipSnapshot? _current;
     private Task<MembershipSnapshot>? _loading;
+    private long _loadingVersion = -1;
     private readonly Lock _gate = new();
 
     /// <summary>The current snapshot; loads it (once, shared by concurrent callers) when it is stale.</summary>
@@ -52,8 +53,6 @@ public sealed partial class MembershipCache(IServiceScopeFactory scopes, TimePro
             return _loading = LoadAsync(_loadingVersion);
         }
     }
-
-    private long _loadingVersion = -1;
 
     private async Task<MembershipSnapshot> LoadAsync(long version)
     {

@@ -19,13 +19,14 @@ public static class ComposeEndpoints
         builder.Services.AddSingleton<SendableChannels>();
         builder.Services.AddScoped<EventSender>();
         builder.Services.AddRateLimiter(o => o.AddPolicy(RateLimitPolicy, http =>
-            // A teacher sends a handful of announcements a lesson; a runaway script should not flood the school.
+            // A teacher sends a handful of announcements a lesson (each send also reloads the history); a runaway
+            // script should not flood the school.
             RateLimitPartition.GetTokenBucketLimiter(
                 http.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } id ? "user:" + id : "ip:" + http.Connection.RemoteIpAddress,
                 _ => new TokenBucketRateLimiterOptions
                 {
-                    TokenLimit = 30,
-                    TokensPerPeriod = 30,
+                    TokenLimit = 60,
+                    TokensPerPeriod = 60,
                     ReplenishmentPeriod = TimeSpan.FromMinutes(1),
                     QueueLimit = 0,
                 })));

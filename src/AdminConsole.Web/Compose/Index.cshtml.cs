@@ -3,12 +3,14 @@ using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 using System.Security.Claims;
 
 namespace AdminConsole.Web.Compose;
 
 /// <summary>Compose and send an event; below it the send history (a teacher's own sends, an admin's view of all).</summary>
+[EnableRateLimiting(ComposeEndpoints.RateLimitPolicy)]
 public class IndexModel(SendableChannels sendable, AppDbContext db, EventSender sender, PusherApp pusher) : PageModel
 {
     public const int PageSize = 25;

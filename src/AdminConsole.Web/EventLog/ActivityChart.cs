@@ -56,7 +56,7 @@ public sealed class ActivityChart(AppDbContext db, TimeProvider time)
             {
                 var perMinute = new double[buckets];
                 foreach (var r in g) perMinute[Bucket(r.StartUnixMs)] += r.Count;
-                for (var i = 0; i < buckets; i++) perMinute[i] = Math.Round(perMinute[i] / bucketMinutes, 2);
+                for (var i = 0; i < buckets; i++) perMinute[i] /= bucketMinutes;
                 return new ActivitySeries(g.Key, perMinute);
             })
             .ToList();

@@ -22,6 +22,47 @@ public class AuditChainState
     public byte[] HeadHash { get; set; } = AuditChain.Genesis;
     public long CheckpointId { get; set; }
     public byte[] CheckpointHash { get; set; } = AuditChain.Genesis;
+
+    /// <summary>The latest TimeUtc sealed so far (ticks).</summary>
+    public long MaxTimeTicks { get; set; }
+
+    /// <summary>
+    /// How far, at most, an entry's TimeUtc has lagged behind an earlier entry's (ticks). Times are stamped when an
+    /// entry is added and Ids when it is saved, so Id order is time order only up to this skew (milliseconds in
+    /// practice, more after an import). For Ids i &lt; k it guarantees time(i) &lt;= time(k) + skew, which lets the log
+    /// turn a time range into exact Id bounds with two index seeks (<see cref="EventLogQuery"/>).
+    /// </summary>
+    public long MaxSkewTicks { get; set; }
+}
+
+/// <summary>The chain head while a transaction appends to it.</summary>
+internal sealed class ChainHead
+{
+    public long Id;
+    public byte[] Hash = AuditChain.Genesis;
+    public long MaxTimeTicks;
+    public long MaxSkewTicks;
+
+    public static ChainHead From(DbDataReader r) => new()
+    {
+        Id = r.GetInt64(0),
+        Hash = (byte[])r.GetValue(1),
+        MaxTimeTicks = r.GetInt64(2),
+        MaxSkewTicks = r.GetInt64(3),
+    };
+
+    /// <summary>Gives the entry the next Id and its hash, linked to the previous entry.</summary>
+    public void Seal(AuditEntry entry)
+    {
+        entry.Id = ++Id;
+        entry.Hash = AuditChain.ComputeHash(Hash, entry);
+        Hash = entry.Hash;
+        var ticks = entry.TimeUtc.Ticks;
+        if (ticks < MaxTimeTicks)
+            MaxSkewTicks = Math.Max(MaxSkewTicks, MaxTimeTicks - ticks);
+        else
+            MaxTimeTicks = ticks;
+    }
 }
 
 /// <summary>
@@ -54,14 +95,10 @@ public static class AuditChain
 
         await using var owned = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         var tx = db.Database.CurrentTransaction!.GetDbTransaction();
-        await using (var read = HeadCommand(tx))
-        await using (var reader = await read.ExecuteReaderAsync(ct))
-        {
-            if (!await reader.ReadAsync(ct))
-                throw new InvalidOperationException("The audit chain state row is missing; was the Initial migration applied?");
-            Link(added, reader.GetInt64(0), (byte[])reader.GetValue(1));
-        }
-        foreach (var cmd in WriteCommands(tx, added))
+        var head = await LockHeadAsync(tx, ct);
+        foreach (var entry in added)
+            head.Seal(entry);
+        foreach (var cmd in WriteCommands(tx, head, added))
             await using (cmd)
                 await cmd.ExecuteNonQueryAsync(ct);
 
@@ -79,55 +116,64 @@ public static class AuditChain
 
         using var owned = db.Database.CurrentTransaction is null ? db.Database.BeginTransaction() : null;
         var tx = db.Database.CurrentTransaction!.GetDbTransaction();
-        using (var read = HeadCommand(tx))
-        using (var reader = read.ExecuteReader())
-        {
-            if (!reader.Read())
-                throw new InvalidOperationException("The audit chain state row is missing; was the Initial migration applied?");
-            Link(added, reader.GetInt64(0), (byte[])reader.GetValue(1));
-        }
-        foreach (var cmd in WriteCommands(tx, added))
-            using (cmd)
-                cmd.ExecuteNonQuery();
+        var head = LockHead(tx);
+        foreach (var entry in added)
+            head.Seal(entry);
+        WriteHeadAndActivity(tx, head, added);
 
         var count = save();
         owned?.Commit();
         return count;
     }
 
+    /// <summary>Reads the head under the write lock (see remarks); the transaction must not have committed.</summary>
+    internal static ChainHead LockHead(DbTransaction tx)
+    {
+        using var read = HeadCommand(tx);
+        using var reader = read.ExecuteReader();
+        return reader.Read() ? ChainHead.From(reader) : throw MissingState();
+    }
+
+    private static async Task<ChainHead> LockHeadAsync(DbTransaction tx, CancellationToken ct)
+    {
+        await using var read = HeadCommand(tx);
+        await using var reader = await read.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? ChainHead.From(reader) : throw MissingState();
+    }
+
+    private static InvalidOperationException MissingState() =>
+        new("The audit chain state row is missing; was the Initial migration applied?");
+
+    /// <summary>Moves the head past <paramref name="appended"/> and bumps the activity counters.</summary>
+    internal static void WriteHeadAndActivity(DbTransaction tx, ChainHead head, List<AuditEntry> appended)
+    {
+        foreach (var cmd in WriteCommands(tx, head, appended))
+            using (cmd)
+                cmd.ExecuteNonQuery();
+    }
+
     private static List<AuditEntry> AddedEntries(AppDbContext db) =>
         db.ChangeTracker.Entries<AuditEntry>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
 
     /// <summary>A write first, so the transaction owns the write lock before it reads the head (see remarks).</summary>
-    internal static DbCommand HeadCommand(DbTransaction tx)
+    private static DbCommand HeadCommand(DbTransaction tx)
     {
         var cmd = tx.Connection!.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = $"UPDATE \"AuditChain\" SET \"HeadId\" = \"HeadId\" WHERE \"Id\" = {AuditChainState.SingletonId} RETURNING \"HeadId\", \"HeadHash\"";
+        cmd.CommandText = $"UPDATE \"AuditChain\" SET \"HeadId\" = \"HeadId\" WHERE \"Id\" = {AuditChainState.SingletonId} RETURNING \"HeadId\", \"HeadHash\", \"MaxTimeTicks\", \"MaxSkewTicks\"";
         return cmd;
     }
 
-    private static void Link(List<AuditEntry> added, long headId, byte[] headHash)
+    private static IEnumerable<DbCommand> WriteCommands(DbTransaction tx, ChainHead head, List<AuditEntry> added)
     {
-        var prev = headHash;
-        var id = headId;
-        foreach (var entry in added)
-        {
-            entry.Id = ++id;
-            entry.Hash = ComputeHash(prev, entry);
-            prev = entry.Hash;
-        }
-    }
-
-    internal static IEnumerable<DbCommand> WriteCommands(DbTransaction tx, List<AuditEntry> added)
-    {
-        var last = added[^1];
-        var head = tx.Connection!.CreateCommand();
-        head.Transaction = tx;
-        head.CommandText = $"UPDATE \"AuditChain\" SET \"HeadId\" = $id, \"HeadHash\" = $hash WHERE \"Id\" = {AuditChainState.SingletonId}";
-        AddParameter(head, "$id", last.Id);
-        AddParameter(head, "$hash", last.Hash);
-        yield return head;
+        var update = tx.Connection!.CreateCommand();
+        update.Transaction = tx;
+        update.CommandText = $"UPDATE \"AuditChain\" SET \"HeadId\" = $id, \"HeadHash\" = $hash, \"MaxTimeTicks\" = $max, \"MaxSkewTicks\" = $skew WHERE \"Id\" = {AuditChainState.SingletonId}";
+        AddParameter(update, "$id", head.Id);
+        AddParameter(update, "$hash", head.Hash);
+        AddParameter(update, "$max", head.MaxTimeTicks);
+        AddParameter(update, "$skew", head.MaxSkewTicks);
+        yield return update;
 
         foreach (var (minute, kind, delta) in ActivityMinute.Deltas(added))
         {
@@ -201,37 +247,28 @@ public static class AuditChain
 }
 
 /// <summary>
-/// Seals audit entries that a raw-SQL writer inserts itself (the webhook ingestor, whose prepared statements are
-/// what let it keep up with Pusher's bursts). Same chain, same rules as <see cref="AuditChain"/>: opening it takes
-/// the write lock and reads the head; <see cref="Complete"/> moves the head and bumps the activity counters, in the
-/// writer's transaction.
+/// Appends sealed entries with prepared statements on a caller's open transaction, for a writer that does not go
+/// through SaveChanges (the webhook single writer inserts thousands of rows per commit). Same rules as
+/// <see cref="AuditChain"/>: the head is locked first, and <see cref="Complete"/> must run before the commit.
 /// </summary>
-internal sealed class RawAuditAppender : IDisposable
+public sealed class AuditAppender : IDisposable
 {
-    private readonly DbTransaction _tx;
     private readonly DbCommand _insert;
-    private readonly List<AuditEntry> _added = [];
-    private long _headId;
-    private byte[] _headHash;
+    private readonly DbTransaction _transaction;
+    private readonly List<AuditEntry> _appended = [];
+    private readonly ChainHead _head;
 
-    public RawAuditAppender(DbTransaction tx)
+    public AuditAppender(DbConnection connection, DbTransaction transaction)
     {
-        _tx = tx;
-        using (var read = AuditChain.HeadCommand(tx))
-        using (var reader = read.ExecuteReader())
-        {
-            if (!reader.Read())
-                throw new InvalidOperationException("The audit chain state row is missing; was the Initial migration applied?");
-            _headId = reader.GetInt64(0);
-            _headHash = (byte[])reader.GetValue(1);
-        }
-        _insert = tx.Connection!.CreateCommand();
-        _insert.Transaction = tx;
+        _transaction = transaction;
+        _head = AuditChain.LockHead(transaction);
+        _insert = connection.CreateCommand();
+        _insert.Transaction = transaction;
         _insert.CommandText = """
-            INSERT INTO AuditEntries (Id, TimeUtc, Kind, ActorId, ActorName, Channel, EventName, Outcome, Target, Data, Hash)
+            INSERT INTO "AuditEntries" ("Id", "TimeUtc", "Kind", "ActorId", "ActorName", "Channel", "EventName", "Outcome", "Target", "Data", "Hash")
             VALUES ($id, $time, $kind, $actorId, $actorName, $channel, $event, $outcome, $target, $data, $hash)
             """;
-        foreach (var name in new[] { "$id", "$time", "$kind", "$actorId", "$actorName", "$channel", "$event", "$outcome", "$target", "$data", "$hash" })
+        foreach (var name in (string[])["$id", "$time", "$kind", "$actorId", "$actorName", "$channel", "$event", "$outcome", "$target", "$data", "$hash"])
         {
             var p = _insert.CreateParameter();
             p.ParameterName = name;
@@ -240,30 +277,37 @@ internal sealed class RawAuditAppender : IDisposable
         _insert.Prepare();
     }
 
-    public AuditEntry Append(AuditEntry entry)
+    public AuditEntry Append(DateTime timeUtc, string kind, Actor actor, string? target, string? data, string? channel, string? eventName, string? outcome)
     {
-        entry.Id = ++_headId;
-        entry.Hash = AuditChain.ComputeHash(_headHash, entry);
-        _headHash = entry.Hash;
+        var entry = new AuditEntry
+        {
+            TimeUtc = timeUtc,
+            Kind = kind,
+            ActorId = actor.Id,
+            ActorName = actor.Name,
+            Channel = channel,
+            EventName = eventName,
+            Outcome = outcome,
+            Target = target,
+            Data = data,
+        };
+        _head.Seal(entry);
         object?[] values = [entry.Id, entry.TimeUtc, entry.Kind, entry.ActorId, entry.ActorName, entry.Channel, entry.EventName, entry.Outcome, entry.Target, entry.Data, entry.Hash];
         for (var i = 0; i < values.Length; i++)
             _insert.Parameters[i].Value = values[i] ?? DBNull.Value;
         _insert.ExecuteNonQuery();
-        _added.Add(entry);
+        // Only what the head and the minute counters need is kept: payloads are not held for the whole commit.
+        _appended.Add(new AuditEntry { Id = entry.Id, TimeUtc = entry.TimeUtc, Kind = entry.Kind, EventName = entry.EventName, Outcome = entry.Outcome, Hash = entry.Hash });
         return entry;
     }
 
-    /// <summary>Moves the chain head and the per-minute counters; call once, before the commit.</summary>
+    /// <summary>Moves the chain head and bumps the activity counters; call once, after the last append, before commit.</summary>
     public void Complete()
     {
-        if (_added.Count == 0)
-            return;
-        foreach (var cmd in AuditChain.WriteCommands(_tx, _added))
-            using (cmd)
-                cmd.ExecuteNonQuery();
-        _added.Clear();
+        if (_appended.Count > 0)
+            AuditChain.WriteHeadAndActivity(_transaction, _head, _appended);
+        _appended.Clear();
     }
 
     public void Dispose() => _insert.Dispose();
 }
-

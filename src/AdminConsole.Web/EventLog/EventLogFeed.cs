@@ -1,33 +1,25 @@
 using AdminConsole.Web.Data;
 using AdminConsole.Web.Live;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace AdminConsole.Web.EventLog;
 
-/// <summary>An entry as the live log page receives it (times ISO 8601 UTC, like the CSV).</summary>
-public sealed record LiveEntry(long Id, string TimeUtc, string Kind, string Actor, string? Channel, string? EventName,
-    string? Outcome, string? Target, string? Data)
-{
-    public static LiveEntry From(AuditEntry e) =>
-        new(e.Id, EventLogCsv.FormatTime(e.TimeUtc), e.Kind, e.ActorName, e.Channel, e.EventName, e.Outcome, e.Target, e.Data);
-}
-
 /// <summary>
-/// Pushes committed entries to open log pages (ConsoleHub "activity" group, client method ActivityAppended).
-/// It tails the table by Id instead of hooking SaveChanges: it only ever sees committed entries (a hook would
-/// have to wait for the caller's transaction), in chain order, whichever process or feature wrote them.
+/// Feeds committed log entries to open log pages (ConsoleHub, client method ActivityAppended, through
+/// <see cref="LivePublisher"/>). It tails the table by Id rather than asking each writer to publish: it only ever
+/// sees committed entries (a SaveChanges hook would run before the caller's transaction commits, or rolls
+/// back), in chain order, from every writer alike: pages, the webhook writer, background jobs, the CLI.
+/// The cost is one primary-key seek per interval.
 /// </summary>
 internal sealed partial class EventLogFeed(
     IServiceScopeFactory scopes,
-    IHubContext<ConsoleHub> hub,
+    LivePublisher live,
     TimeProvider time,
     IOptions<EventLogOptions> options,
     ILogger<EventLogFeed> logger) : BackgroundService
 {
-    public const string ClientMethod = "ActivityAppended";
-    private const int MaxPerTick = 500;
+    private const int MaxPerRead = 500;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -46,11 +38,11 @@ internal sealed partial class EventLogFeed(
                 do
                 {
                     var after = last;
-                    fresh = await db.AuditEntries.AsNoTracking().Where(e => e.Id > after).OrderBy(e => e.Id).Take(MaxPerTick).ToListAsync(stoppingToken);
-                    foreach (var entry in fresh)
-                        await hub.Clients.Group(ConsoleGroups.AllActivity).SendAsync(ClientMethod, LiveEntry.From(entry), stoppingToken);
-                    if (fresh.Count > 0) last = fresh[^1].Id;
-                } while (fresh.Count == MaxPerTick);
+                    fresh = await db.AuditEntries.AsNoTracking().Where(e => e.Id > after).OrderBy(e => e.Id).Take(MaxPerRead).ToListAsync(stoppingToken);
+                    if (fresh.Count == 0) break;
+                    live.PostActivity(fresh);
+                    last = fresh[^1].Id;
+                } while (fresh.Count == MaxPerRead);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -59,6 +51,6 @@ internal sealed partial class EventLogFeed(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The live event log feed failed to publish; it retries on the next tick.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The live event log feed could not read new entries; it retries on the next tick.")]
     private static partial void LogFailed(ILogger logger, Exception ex);
 }

@@ -15,6 +15,8 @@ internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEn
         e.ToTable("AuditEntries");
         // AuditChain replaces EF's temporary key with head + 1 at save, so Ids are contiguous: a gap is a deletion.
         e.Property(a => a.Hash).IsRequired();
+        // SQLite stores no kind; every time in the log is UTC, so say so when reading (JSON then carries the Z).
+        e.Property(a => a.TimeUtc).HasConversion(v => v, v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
         e.HasIndex(a => a.TimeUtc);
         e.HasIndex(a => new { a.Kind, a.Id });
         e.HasIndex(a => new { a.Channel, a.Id });

@@ -19,7 +19,7 @@ public sealed class EventLogQuery(AppDbContext db)
     /// <param name="after">Show entries newer than this Id (the "newer" link).</param>
     public async Task<LogPage> PageAsync(EventLogFilter filter, long? before, long? after, int pageSize = DefaultPageSize, CancellationToken ct = default)
     {
-        var query = filter.Apply(db.AuditEntries.AsNoTracking());
+        var query = await FilteredAsync(filter, ct);
         List<AuditEntry> rows;
         bool moreOlder, moreNewer;
         if (after is { } a && before is null)
@@ -51,10 +51,11 @@ public sealed class EventLogQuery(AppDbContext db)
         [EnumeratorCancellation] CancellationToken ct = default)
     {
         var cursor = throughId + 1;
+        var filtered = await FilteredAsync(filter, ct);
         while (true)
         {
             var below = cursor;
-            var batch = await filter.Apply(db.AuditEntries.AsNoTracking())
+            var batch = await filtered
                 .Where(e => e.Id < below)
                 .OrderByDescending(e => e.Id)
                 .Take(batchSize)
@@ -65,6 +66,36 @@ public sealed class EventLogQuery(AppDbContext db)
                 yield break;
             cursor = batch[^1].Id;
         }
+    }
+
+    /// <summary>
+    /// The filter, plus Id bounds equivalent to its time range: the page then walks the primary key newest first
+    /// and stops after one page, instead of collecting and sorting every entry in the range. Exact, not a
+    /// heuristic: see <see cref="AuditChainState.MaxSkewTicks"/>. Two seeks on the TimeUtc index.
+    /// </summary>
+    private async Task<IQueryable<AuditEntry>> FilteredAsync(EventLogFilter filter, CancellationToken ct)
+    {
+        var query = filter.Apply(db.AuditEntries.AsNoTracking());
+        if (filter.FromUtc is null && filter.ToUtc is null)
+            return query;
+        var skew = await db.AuditChainStates.Select(s => s.MaxSkewTicks).SingleAsync(ct);
+        if (filter.FromUtc is { } from && from.Ticks - DateTime.MinValue.Ticks > skew)
+        {
+            // Every entry timed before from - skew precedes (by Id) every entry timed at or after from.
+            var below = from.AddTicks(-skew);
+            var floor = await db.AuditEntries.Where(e => e.TimeUtc < below).OrderByDescending(e => e.TimeUtc)
+                .Select(e => (long?)e.Id).FirstOrDefaultAsync(ct);
+            if (floor is { } lo) query = query.Where(e => e.Id > lo);
+        }
+        if (filter.ToUtc is { } to && DateTime.MaxValue.Ticks - to.Ticks > skew)
+        {
+            // Every entry timed at or after to + skew follows every entry timed before to.
+            var above = to.AddTicks(skew);
+            var ceiling = await db.AuditEntries.Where(e => e.TimeUtc >= above).OrderBy(e => e.TimeUtc)
+                .Select(e => (long?)e.Id).FirstOrDefaultAsync(ct);
+            if (ceiling is { } hi) query = query.Where(e => e.Id < hi);
+        }
+        return query;
     }
 
     public async Task<long> NewestIdAsync(CancellationToken ct = default) =>

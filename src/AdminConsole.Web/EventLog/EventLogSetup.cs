@@ -1,8 +1,8 @@
 using AdminConsole.Web.Data;
-using AdminConsole.Web.Live;
 using AdminConsole.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AdminConsole.Web.EventLog;
 
@@ -14,7 +14,7 @@ public static class EventLogSetup
             .BindConfiguration(EventLogOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<AuditTrail>();
+        builder.Services.TryAddSingleton<AuditTrail>();
         builder.Services.AddScoped<AuditChainVerifier>();
         builder.Services.AddScoped<EventLogQuery>();
         builder.Services.AddScoped<ActivityChart>();

@@ -19,6 +19,13 @@ public interface IConsoleClient
     /// <summary>Webhook events just stored, newest last; <see cref="EventBatch.Omitted"/> counts those left out under load.</summary>
     Task WebhookEventsReceived(EventBatch batch);
 
+    /// <summary>
+    /// New event-log entries, oldest first (admins and auditors only). This is the feed the event log page's
+    /// "live" toggle listens to. The event log's feed (EventLog/EventLogFeed.cs) tails the committed log and
+    /// publishes every writer's entries through <see cref="LivePublisher.PostActivity"/>.
+    /// </summary>
+    Task ActivityAppended(ActivityBatch batch);
+
     /// <summary>The dashboard's figures, sent after every change (throttled), to every console user.</summary>
     Task StatsChanged(DashboardFigures stats);
 
@@ -34,5 +41,10 @@ public sealed record PresenceView(string Channel, string UserId, string? Display
 public sealed record EventView(long Id, string Name, string? Channel, string? UserId, string? EventName, long TimeMs, long ReceivedMs);
 
 public sealed record EventBatch(IReadOnlyList<EventView> Events, int Omitted);
+
+/// <summary>An event-log entry as the live log page prepends it; Data is the payload its row expands to.</summary>
+public sealed record ActivityView(long Id, DateTime TimeUtc, string Kind, string ActorName, string? Channel, string? EventName, string? Outcome, string? Target, string? Data);
+
+public sealed record ActivityBatch(IReadOnlyList<ActivityView> Entries, int Omitted);
 
 public sealed record DashboardFigures(int OccupiedChannels, int PresenceMembersOnline, int WebhooksToday, long? LastWebhookMs, int KnownChannels);

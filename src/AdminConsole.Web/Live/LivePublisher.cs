@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using AdminConsole.Channels;
 using AdminConsole.Web.Dashboard;
 using AdminConsole.Web.Data;
+using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Occupancy;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
@@ -24,11 +25,12 @@ public sealed partial class LivePublisher(
     private const int MaxChannels = 500;
     private const int MaxMembers = 500;
     private const int MaxEvents = 200;
-
-    private readonly Lock _gate = new();
+    private const int MaxActivity = 200;
 
     /// <summary>Set by <see cref="LiveSetup.MapLive"/> so a second call maps nothing.</summary>
     internal bool HubMapped { get; set; }
+
+    private readonly Lock _gate = new();
     private Pending _pending = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
@@ -44,7 +46,16 @@ public sealed partial class LivePublisher(
             foreach (var m in group.Members)
                 if (!p.Overflow && p.Members.Add(m) && p.Members.Count > MaxMembers) p.Overflow = true;
             Keep(p.Events, group.Events, MaxEvents, ref p.OmittedEvents);
+            Keep(p.Activity, group.Activity, MaxActivity, ref p.OmittedActivity);
         }
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>Any feature that committed audit entries publishes them here for the live event log.</summary>
+    public void PostActivity(IEnumerable<AuditEntry> entries)
+    {
+        lock (_gate)
+            Keep(_pending.Activity, entries.Select(ToView), MaxActivity, ref _pending.OmittedActivity);
         _wake.Writer.TryWrite(true);
     }
 
@@ -118,6 +129,8 @@ public sealed partial class LivePublisher(
             foreach (var byClass in p.Events.Where(e => ConsoleGroups.TryGetClassId(e.Channel, out _)).GroupBy(e => ClassOf(e.Channel)))
                 await hub.Clients.Group(ConsoleGroups.Class(byClass.Key)).WebhookEventsReceived(new EventBatch(byClass.ToList(), 0));
         }
+        if (p.Activity.Count > 0)
+            await hub.Clients.Group(ConsoleGroups.AllActivity).ActivityAppended(new ActivityBatch(p.Activity, p.OmittedActivity));
         if (p.StatsDirty)
         {
             await using var scope = scopes.CreateAsyncScope();
@@ -140,6 +153,9 @@ public sealed partial class LivePublisher(
     internal static ChannelView ToView(ChannelState c) =>
         new(c.Channel, c.Kind, c.Occupied, c.OccupiedSinceMs, c.OccupancyChangedMs, c.SubscriptionCount, c.UserCount, c.LastEventName, c.LastEventMs);
 
+    private static ActivityView ToView(AuditEntry a) =>
+        new(a.Id, DateTime.SpecifyKind(a.TimeUtc, DateTimeKind.Utc), a.Kind, a.ActorName, a.Channel, a.EventName, a.Outcome, a.Target, a.Data);
+
     /// <summary>Keeps the newest <paramref name="max"/> items, counting the rest as omitted.</summary>
     private static void Keep<T>(List<T> list, IEnumerable<T> items, int max, ref int omitted)
     {
@@ -156,7 +172,9 @@ public sealed partial class LivePublisher(
         public readonly HashSet<string> Channels = new(StringComparer.Ordinal);
         public readonly HashSet<(string Channel, string UserId)> Members = [];
         public readonly List<EventView> Events = [];
+        public readonly List<ActivityView> Activity = [];
         public int OmittedEvents;
+        public int OmittedActivity;
         public bool StatsDirty;
         public bool Overflow;
     }
@@ -172,6 +190,9 @@ internal sealed class CommittedGroup
     public readonly HashSet<string> Channels = new(StringComparer.Ordinal);
     public readonly HashSet<(string Channel, string UserId)> Members = [];
     public readonly List<EventView> Events = [];
+    public readonly List<ActivityView> Activity = [];
+    // Kept whole here (a commit holds at most a few thousand); the publisher trims to what a screen can use.
+    public void AddActivity(ActivityView entry) => Activity.Add(entry);
 
     public void Add(long eventId, WebhookEvent e, long timeMs, long receivedMs, ProjectionChange change)
     {

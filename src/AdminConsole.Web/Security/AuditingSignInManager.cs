@@ -27,8 +27,10 @@ public sealed class AuditingSignInManager(
         var user = await UserManager.FindByNameAsync(userName);
         if (user is null)
         {
-            // Unknown account: nothing to lock, but an auditor wants to see guessing.
-            await RecordAsync(AuditKinds.SignInFailed, new Actor(null, Truncate(userName)), target: null, "unknown-user");
+            // Unknown account: nothing to lock, but an auditor wants to see guessing. Every account name is an email;
+            // anything else is more likely a password typed into the wrong field, so it is not written down.
+            var attempted = userName.Contains('@') ? Truncate(userName.Trim()) : "(not an email address)";
+            await RecordAsync(AuditKinds.SignInFailed, new Actor(null, attempted), target: null, "unknown-user");
             return SignInResult.Failed;
         }
         return await PasswordSignInAsync(user, password, isPersistent, lockoutOnFailure);

@@ -28,7 +28,12 @@ public class DetailsModel(UserAdministration administration, UserManager<AppUser
     {
         if (!await LoadAsync(id, ct)) return NotFound();
         if (GeneratedPasswordOnce is not null)
-            Response.Headers.CacheControl = "no-store"; // the one page that shows a password must not be cached
+        {
+            // The one page that shows a password must not be cached. (Antiforgery would set the same for the page's
+            // forms; saying it here keeps it true should the forms go, and matching its values avoids its warning.)
+            Response.Headers.CacheControl = "no-cache, no-store";
+            Response.Headers.Pragma = "no-cache";
+        }
         return Page();
     }
 
@@ -36,7 +41,7 @@ public class DetailsModel(UserAdministration administration, UserManager<AppUser
         ChangeAsync(id, u => administration.SetRolesAsync(User, u, SelectedRoles.Distinct().ToList(), ct), u => $"Roles of {u.Email} saved.", ct);
 
     public Task<IActionResult> OnPostLockAsync(string id, CancellationToken ct) =>
-        ChangeAsync(id, u => administration.LockAsync(User, u, ct), u => $"{u.Email} is locked and signed out.", ct);
+        ChangeAsync(id, u => administration.LockAsync(User, u, ct), u => $"{u.Email} is locked; their open sessions end within a minute.", ct);
 
     public Task<IActionResult> OnPostUnlockAsync(string id, CancellationToken ct) =>
         ChangeAsync(id, u => administration.UnlockAsync(User, u, ct), u => $"{u.Email} is unlocked.", ct);

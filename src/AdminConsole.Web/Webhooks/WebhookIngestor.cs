@@ -18,8 +18,10 @@ namespace AdminConsole.Web.Webhooks;
 /// audit entries) in ONE transaction, and only after the commit completes each request, which then answers 200.
 /// Under load a commit covers hundreds of requests: one fsync-free WAL commit instead of hundreds.
 /// Rows are written with prepared SQLite statements on the context's connection and transaction, audit entries
-/// included (same columns AuditTrail fills): measured, EF's SaveChanges for one audit entry per event cost more
-/// than everything else in the transaction together.
+/// included (through <see cref="AuditAppender"/>, which seals them into the log's hash chain): measured, EF's
+/// SaveChanges for one audit entry per event cost more than everything else in the transaction together.
+/// New audit entries reach open log pages through the event log's feed (EventLog/EventLogFeed.cs), like every
+/// other writer's.
 /// </summary>
 public sealed partial class WebhookIngestor : BackgroundService
 {
@@ -149,7 +151,7 @@ public sealed partial class WebhookIngestor : BackgroundService
             }
         }
 
-        statements.CompleteAudit();
+        statements.Complete();
         await transaction.CommitAsync();
         return committed;
     }
@@ -193,7 +195,7 @@ internal sealed class IngestStatements : IDisposable
     private readonly SqliteCommand _batch;
     private readonly SqliteCommand _event;
     private readonly SqliteCommand _rejection;
-    private readonly RawAuditAppender _audit;
+    private readonly AuditAppender _audit;
 
     public IngestStatements(SqliteConnection connection, SqliteTransaction transaction)
     {
@@ -213,20 +215,14 @@ internal sealed class IngestStatements : IDisposable
             INSERT INTO WebhookRejections (ReceivedMs, RemoteAddress, FailedCheck, Reason, BodySha256, BodyLength, Status)
             VALUES ($received, $remote, $check, $reason, $sha, $length, $status)
             """, "$received", "$remote", "$check", "$reason", "$sha", "$length", "$status");
-        _audit = new RawAuditAppender(transaction);
+        _audit = new AuditAppender(connection, transaction);
     }
 
-    public void InsertAudit(DateTime timeUtc, string kind, Actor actor, string? target, string? data, string? channel, string? eventName, string? outcome)
-    {
-        _audit.Append(new AuditEntry
-        {
-            TimeUtc = timeUtc, Kind = kind, ActorId = actor.Id, ActorName = actor.Name,
-            Channel = channel, EventName = eventName, Outcome = outcome, Target = target, Data = data,
-        });
-    }
+    public AuditEntry InsertAudit(DateTime timeUtc, string kind, Actor actor, string? target, string? data, string? channel, string? eventName, string? outcome) =>
+        _audit.Append(timeUtc, kind, actor, target, data, channel, eventName, outcome);
 
-    /// <summary>Seals this transaction's audit entries into the chain; call once, just before the commit.</summary>
-    public void CompleteAudit() => _audit.Complete();
+    /// <summary>Seals the audit entries into the chain head; before the commit.</summary>
+    public void Complete() => _audit.Complete();
 
     public (long BatchId, bool Duplicate) InsertBatch(VerifiedDelivery d)
     {

@@ -31,8 +31,19 @@ public sealed class ComposeConsole : KestrelConsole
     }
 }
 
-public class ComposeTests(ComposeConsole console, Chromium chromium) : IClassFixture<ComposeConsole>, IClassFixture<Chromium>
+public class ComposeTests : IClassFixture<ComposeConsole>, IClassFixture<Chromium>
 {
+    private readonly ComposeConsole console;
+    private readonly Chromium chromium;
+
+    public ComposeTests(ComposeConsole console, Chromium chromium)
+    {
+        this.console = console;
+        this.chromium = chromium;
+        // The shared CI box can be slow; waiting longer on a condition costs nothing when it holds sooner.
+        SetDefaultExpectTimeout(15_000);
+    }
+
     [Fact]
     public async Task Admin_sends_an_announcement_to_a_class_and_sees_it_succeed_in_the_history()
     {

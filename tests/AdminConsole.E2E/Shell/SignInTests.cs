@@ -15,6 +15,8 @@ public class SignInTests(KestrelConsole console, Chromium chromium) : IClassFixt
 
         var response = await page.GotoAsync("/Users");
         Assert.Equal(403, response!.Status);
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Access denied");
+        Assert.Equal(403, (await page.GotoAsync("/Classes/Details/1"))!.Status);
         await Chromium.ScreenshotAsync(page, "teacher-403");
     }
 }

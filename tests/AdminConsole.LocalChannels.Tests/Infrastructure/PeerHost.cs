@@ -87,7 +87,9 @@ public sealed class PeerHost : IAsyncDisposable
         app.MapPost("/pusher/user-auth", async context =>
         {
             var form = await context.Request.ReadFormAsync();
-            var auth = signer.AuthenticateUser(form["socket_id"].ToString(), form["user_id"].ToString(), new JsonObject { ["name"] = form["user_id"].ToString() });
+            var watchlist = form["watchlist"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries);
+            var auth = signer.AuthenticateUser(form["socket_id"].ToString(), form["user_id"].ToString(), new JsonObject { ["name"] = form["user_id"].ToString() },
+                watchlist.Length > 0 ? watchlist : null);
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(auth.ToJson());
         });

@@ -58,6 +58,17 @@ public class SignInTests(ConsoleFactory factory) : IClassFixture<ConsoleFactory>
     }
 
     [Fact]
+    public async Task A_password_typed_into_the_email_field_is_not_written_down()
+    {
+        var client = factory.CreateBrowserLikeClient();
+        var response = await client.PostFormAsync("/Identity/Account/Login", Login("Secret-typed-here-42", "Whatever-pw-123"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode); // the form again, with its message
+        var entries = await factory.QueryAsync(db => Task.FromResult(db.AuditEntries.Select(e => e.ActorName + e.Target + e.Data).ToList()));
+        Assert.DoesNotContain(entries, e => e.Contains("Secret-typed-here-42"));
+    }
+
+    [Fact]
     public async Task Five_failures_lock_the_account_even_the_right_password_is_then_refused_and_the_lockout_is_audited()
     {
         var user = await factory.CreateUserAsync("Teacher");
@@ -88,6 +99,24 @@ public class SignInTests(ConsoleFactory factory) : IClassFixture<ConsoleFactory>
         var entry = Assert.Single(await factory.AuditAsync(AuditKinds.SignOut, $"user:{user.Id}"));
         Assert.Equal(user.Id, entry.ActorId);
         Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/EventLog")).StatusCode); // the cookie is gone
+    }
+
+    [Fact]
+    public async Task Users_cannot_delete_their_own_account_only_an_administrator_can()
+    {
+        var user = await factory.CreateUserAsync("Student");
+        var client = await factory.SignInAsync(user.Email!, "Throwaway-pw-123");
+
+        var get = await client.GetAsync("/Identity/Account/Manage/DeletePersonalData");
+        var post = await client.PostFormAsync("/Identity/Account/Manage/DeletePersonalData",
+            new() { ["Input.Password"] = "Throwaway-pw-123" }, formPageUrl: "/Identity/Account/Manage");
+        var personalData = await client.GetDocumentAsync("/Identity/Account/Manage/PersonalData");
+
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);
+        Assert.Equal(1, await factory.QueryAsync(db => Task.FromResult(db.Users.Count(u => u.Id == user.Id))));
+        Assert.Null(personalData.QuerySelector("a[href*=DeletePersonalData]"));
+        Assert.NotNull(personalData.QuerySelector("form#download-data"));
     }
 
     [Theory]

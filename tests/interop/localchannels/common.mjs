@@ -18,7 +18,7 @@ export const env = {
 };
 
 /** A pusher-js client pointed at the local server (the settings a page must render for it). */
-export function client({ key = env.key, userId, name, params = {} } = {}) {
+export function client({ key = env.key, userId, name, params = {}, watchlist = [] } = {}) {
   return new PusherClient(key, {
     cluster: 'mt1',
     wsHost: env.host,
@@ -34,7 +34,7 @@ export function client({ key = env.key, userId, name, params = {} } = {}) {
     userAuthentication: {
       endpoint: `${env.authBase}/pusher/user-auth`,
       transport: 'ajax',
-      params: { user_id: userId ?? '' },
+      params: { user_id: userId ?? '', watchlist: watchlist.join(',') },
     },
   });
 }

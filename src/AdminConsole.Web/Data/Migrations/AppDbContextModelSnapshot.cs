@@ -240,6 +240,12 @@ namespace AdminConsole.Web.Data.Migrations
                     b.Property<long>("HeadId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("MaxSkewTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("MaxTimeTicks")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.ToTable("AuditChain", (string)null);
@@ -251,7 +257,9 @@ namespace AdminConsole.Web.Data.Migrations
                             CheckpointHash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
                             CheckpointId = 0L,
                             HeadHash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-                            HeadId = 0L
+                            HeadId = 0L,
+                            MaxSkewTicks = 0L,
+                            MaxTimeTicks = 0L
                         });
                 });
 

@@ -73,7 +73,9 @@ namespace AdminConsole.Web.Data.Migrations
                     HeadId = table.Column<long>(type: "INTEGER", nullable: false),
                     HeadHash = table.Column<byte[]>(type: "BLOB", nullable: false),
                     CheckpointId = table.Column<long>(type: "INTEGER", nullable: false),
-                    CheckpointHash = table.Column<byte[]>(type: "BLOB", nullable: false)
+                    CheckpointHash = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    MaxTimeTicks = table.Column<long>(type: "INTEGER", nullable: false),
+                    MaxSkewTicks = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -381,8 +383,8 @@ namespace AdminConsole.Web.Data.Migrations
 
             migrationBuilder.InsertData(
                 table: "AuditChain",
-                columns: new[] { "Id", "CheckpointHash", "CheckpointId", "HeadHash", "HeadId" },
-                values: new object[] { 1, new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 0L, new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 0L });
+                columns: new[] { "Id", "CheckpointHash", "CheckpointId", "HeadHash", "HeadId", "MaxSkewTicks", "MaxTimeTicks" },
+                values: new object[] { 1, new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 0L, new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 0L, 0L, 0L });
 
             migrationBuilder.CreateIndex(
                 name: "IX_ActivityMinutes_Kind_StartUnixMs_Count",

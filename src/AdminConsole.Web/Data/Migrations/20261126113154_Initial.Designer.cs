@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AdminConsole.Web.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261126110104_Initial")]
+    [Migration("20261126113154_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -243,6 +243,12 @@ namespace AdminConsole.Web.Data.Migrations
                     b.Property<long>("HeadId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("MaxSkewTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("MaxTimeTicks")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.ToTable("AuditChain", (string)null);
@@ -254,7 +260,9 @@ namespace AdminConsole.Web.Data.Migrations
                             CheckpointHash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
                             CheckpointId = 0L,
                             HeadHash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-                            HeadId = 0L
+                            HeadId = 0L,
+                            MaxSkewTicks = 0L,
+                            MaxTimeTicks = 0L
                         });
                 });
 
