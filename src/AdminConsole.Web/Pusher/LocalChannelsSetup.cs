@@ -13,8 +13,12 @@ public sealed class LocalChannelsSettings
 {
     public const string Section = "Pusher:Local";
 
-    /// <summary>False: without Pusher credentials the console stays unconfigured (auth and sends answer 503).</summary>
-    public bool Enabled { get; set; } = true;
+    /// <summary>
+    /// Whether the console hosts the local server when it has no Pusher credentials. Unset: only in Development. A
+    /// production console without credentials is misconfigured, and its users' browsers would look for the server on
+    /// their own machines. False: stay unconfigured (auth and sends answer 503).
+    /// </summary>
+    public bool? Enabled { get; set; }
 
     /// <summary>Loopback port for pusher-js and the HTTP API; when taken, any free port. 0: always a free one.</summary>
     public int Port { get; set; } = 6001;
@@ -39,7 +43,8 @@ public static partial class LocalChannelsSetup
         var pusher = builder.Configuration.GetSection(PusherOptions.Section).Get<PusherOptions>() ?? new PusherOptions();
         var local = builder.Configuration.GetSection(LocalChannelsSettings.Section).Get<LocalChannelsSettings>() ?? new LocalChannelsSettings();
         // EF's design-time tools run Program only to build the host; they need no server.
-        if (!pusher.Enabled || pusher.HasCredentials || !local.Enabled || EF.IsDesignTime)
+        var enabled = local.Enabled ?? builder.Environment.IsDevelopment();
+        if (!pusher.Enabled || pusher.HasCredentials || !enabled || EF.IsDesignTime)
             return;
         if (local.Port is < 0 or > 65535)
             throw new InvalidOperationException($"{LocalChannelsSettings.Section}:Port must be between 0 and 65535.");

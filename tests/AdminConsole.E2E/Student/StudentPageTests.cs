@@ -44,6 +44,8 @@ public class StudentPageTests(LocalModeConsole console, Chromium chromium) : ICl
         await Expect(card.Locator($"[data-user-id='{studentId}']")).ToHaveCountAsync(0);
 
         var student = await chromium.SignedInPageAsync(console.BaseUrl, "student@school.test", "Student-demo-123");
+        var scriptErrors = new List<string>();
+        student.PageError += (_, error) => scriptErrors.Add(error);
         await student.GotoAsync("/Student");
         await Expect(student.GetByTestId("connection-state")).ToHaveAttributeAsync("data-connection-state", "connected");
         // pusher-js joined presence-class-1 through /pusher/auth: the member list comes from the local server.
@@ -70,6 +72,9 @@ public class StudentPageTests(LocalModeConsole console, Chromium chromium) : ICl
         await Expect(announcement).ToHaveAttributeAsync("data-source", "private-class-1");
         await Expect(announcement).ToContainTextAsync("Physics 7A");
         await Expect(student.GetByTestId("no-announcements")).ToBeHiddenAsync();
+        // Every channel the page asked for was granted (no subscription error shown), and its script ran clean.
+        await Expect(student.GetByTestId("class-error-1")).ToBeHiddenAsync();
+        Assert.Empty(scriptErrors);
         await Chromium.ScreenshotAsync(student, "student-page");
         await Chromium.ScreenshotAsync(teacher, "teacher-presence-with-student");
 

@@ -161,6 +161,15 @@ public class LocalModeSwitchTests
         protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Pusher:Local:Enabled", "false")];
     }
 
+    private sealed class ProductionWithoutCredentials : ConsoleFactory
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseEnvironment("Production");
+        }
+    }
+
     private sealed class PortTaken(int port) : ConsoleFactory
     {
         protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Pusher:Local:Port", port.ToString())];
@@ -206,6 +215,15 @@ public class LocalModeSwitchTests
         var doc = new HtmlParser().ParseDocument(await student.GetStringAsync("/Student"));
         Assert.Null(doc.GetElementById("pusher-settings"));
         Assert.NotNull(doc.QuerySelector("[data-testid=cannot-connect]"));
+    }
+
+    [Fact]
+    public void Outside_development_no_credentials_means_unconfigured_not_local()
+    {
+        // Users' browsers would look for a loopback server on their own machines.
+        using var console = new ProductionWithoutCredentials();
+        Assert.False(console.Services.GetRequiredService<EmbeddedChannels>().IsLocal);
+        Assert.False(console.Services.GetRequiredService<PusherApp>().IsConfigured);
     }
 
     [Fact]
