@@ -104,6 +104,7 @@ public class LocalModeTests(LocalModeTests.Console console) : IClassFixture<Loca
         var admin = await console.SignInAsync(DemoUser.Admin);
         var dashboard = await admin.GetStringAsync("/");
         Assert.Contains($"Local Channels server at 127.0.0.1:{server.Port}", dashboard);
+        Assert.Contains("data-testid=\"local-mode-hint\"", dashboard);
 
         foreach (var text in new[] { html, dashboard }.Concat(console.Logs.Lines))
             Assert.DoesNotContain(secret, text);
@@ -195,7 +196,9 @@ public class LocalModeSwitchTests
         Assert.DoesNotContain("real-app-secret", html);
 
         var admin = await console.SignInAsync(DemoUser.Admin);
-        Assert.Contains("Pusher cluster eu, app 123", await admin.GetStringAsync("/"));
+        var dashboard = await admin.GetStringAsync("/");
+        Assert.Contains("Pusher cluster eu, app 123", dashboard);
+        Assert.DoesNotContain("local-mode-hint", dashboard);
     }
 
     [Fact]
