@@ -9,6 +9,6 @@ public sealed class BenchArgs(string[] args)
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
-    public int Int(string name, int fallback) => Get(name) is { } v ? int.Parse(v) : fallback;
+    public int Int(string name, int fallback) => Get(name) is { } v ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
     public double Double(string name, double fallback) => Get(name) is { } v ? double.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
 }

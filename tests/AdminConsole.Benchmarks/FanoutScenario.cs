@@ -13,14 +13,15 @@ namespace AdminConsole.Benchmarks;
 /// Fan-out of HTTP-triggered events to many WebSocket subscribers of one channel on the local server:
 /// latency from the trigger call until the last client has the event, and delivered messages per second.
 /// </summary>
-public sealed class FanoutScenario : IBenchmarkScenario
+public static class FanoutScenario
 {
     private const string Channel = "bench";
 
-    public string Name => "fanout";
-    public string Description => "--clients 1000 --events 200 --burst 300: N sockets on one channel, events via the signed HTTP API";
+    public const string Usage = """
+        fanout: --clients 1000 --events 200 --burst 300   (N sockets on one channel, events via the signed HTTP API)
+        """;
 
-    public async Task<int> RunAsync(BenchmarkArgs args)
+    public static async Task<int> RunAsync(BenchArgs args)
     {
         var clientCount = args.Int("clients", 1000);
         var latencyEvents = args.Int("events", 200);

@@ -109,7 +109,7 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
-    public async Task Webhook_urls_set_after_start_receive_later_events()
+    public async Task Webhook_urls_set_after_start_receive_only_events_that_happen_later()
     {
         // As the console does: it learns its own address only after both servers started.
         await using var s = await ServerUnderTest.StartAsync(o => o.Webhooks.Urls.Clear());
@@ -119,8 +119,43 @@ public sealed class WebhookDeliveryTests
 
         s.Server.Webhooks.SetUrls([s.Peer.WebhookUrl]);
         await SubscribeAsync(c, "after");
-        await s.Peer.WaitForWebhookAsync(e => e.Name == "channel_occupied" && e.Channel == "after", "occupied after");
-        Assert.DoesNotContain(s.Peer.WebhookEvents, e => e.Channel == "before");
+        await c.SendAsync(new { @event = "pusher:unsubscribe", data = new { channel = "before" } });
+        await s.Peer.WaitForWebhookAsync(e => e.Name == "channel_vacated" && e.Channel == "before", "vacated before");
+        // Nothing accepted is still on its way, so whatever was queued for "before" would have arrived by now.
+        await Wait.UntilAsync(() => s.Server.Webhooks.Outstanding == 0, "deliveries done");
+
+        Assert.Contains(s.Peer.WebhookEvents, e => e.Name == "channel_occupied" && e.Channel == "after");
+        // Occupied and its count of 1 happened while no URL was set; the count of 0 and vacated happened afterwards.
+        Assert.Equal(["channel_vacated", "subscription_count:0"],
+            s.Peer.WebhookEvents.Where(e => e.Channel == "before").Select(e => e.SubscriptionCount is { } n ? $"{e.Name}:{n}" : e.Name).Order());
         Assert.Throws<ArgumentException>(() => s.Server.Webhooks.SetUrls(["ftp://nope"]));
+    }
+
+    [Fact]
+    public async Task Events_go_to_the_urls_configured_when_they_happened()
+    {
+        await using var later = await PeerHost.StartAsync(ServerUnderTest.Key, ServerUnderTest.Secret);
+        await using var s = await ServerUnderTest.StartAsync(o =>
+        {
+            o.Webhooks.Batching = true;
+            o.Webhooks.SubscriptionCount = false;
+            o.Webhooks.MaxBatchSize = 2;
+            // Longer than the test: only a full batch or an event for other URLs ends a batch, so "held" is still
+            // waiting in the dispatcher (or its queue) when the URLs change.
+            o.Webhooks.BatchWindow = TimeSpan.FromMinutes(5);
+        });
+        await using var c = await RawClient.ConnectEstablishedAsync(s.Port, ServerUnderTest.Key);
+        await SubscribeAsync(c, "held");
+
+        s.Server.Webhooks.SetUrls([later.WebhookUrl]);
+        await SubscribeAsync(c, "moved-1");
+        await SubscribeAsync(c, "moved-2");
+
+        await s.Peer.WaitForWebhookAsync(e => e.Channel == "held", "held at the first URL");
+        await later.WaitForWebhookAsync(e => e.Channel == "moved-2", "moved at the new URL");
+        await Wait.UntilAsync(() => s.Server.Webhooks.Outstanding == 0, "deliveries done");
+        Assert.Equal(["held"], s.Peer.WebhookEvents.Select(e => e.Channel));
+        Assert.Equal(["moved-1", "moved-2"], later.WebhookEvents.Select(e => e.Channel));
+        Assert.Single(later.Webhooks);
     }
 }

@@ -2,7 +2,7 @@
 (function () {
     'use strict';
     consoleLive.on('StatsChanged', stats => {
-        for (const key of ['occupiedChannels', 'knownChannels', 'presenceMembersOnline', 'webhooksToday']) {
+        for (const key of ['occupiedChannels', 'knownChannels', 'presenceMembersOnline', 'webhookEventsToday']) {
             const el = document.querySelector(`[data-figure="${key}"]`);
             if (el) el.textContent = String(stats[key]);
         }

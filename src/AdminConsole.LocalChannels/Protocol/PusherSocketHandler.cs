@@ -285,12 +285,15 @@ public sealed class PusherSocketHandler
             state.AddSubscriber(connection);
             connection.AddChannel(channel);
             var joined = presence?.Add(connection.SocketId, userId!, userInfoJson) ?? false;
+            // Webhooks are reported before any frame tells a client about the event: the dispatcher takes the
+            // URLs configured at that moment, and a client must never see an event whose targets are still open.
             if (first) _webhooks.ChannelOccupied(channel);
 
             if (presence is not null)
             {
                 if (joined)
                 {
+                    _webhooks.MemberAdded(channel, userId!);
                     var added = Frames.Event("pusher_internal:member_added", channel, Frames.Json(w =>
                     {
                         w.WriteStartObject();
@@ -306,7 +309,6 @@ public sealed class PusherSocketHandler
                     {
                         if (!ReferenceEquals(other, connection)) other.Send(added);
                     }
-                    _webhooks.MemberAdded(channel, userId!);
                 }
                 connection.Send(Frames.Event("pusher_internal:subscription_succeeded", channel, Frames.Json(presence.WriteSubscriptionData)));
             }
@@ -332,13 +334,11 @@ public sealed class PusherSocketHandler
             }
             else
             {
+                bool report;
+                // One webhook per miss: further subscribers before the next trigger would report the same miss.
+                lock (_cacheMissGate) report = _cacheMissReported.Add(channel);
+                if (report) _webhooks.CacheMiss(channel);
                 connection.Send(Frames.Event("pusher:cache_miss", channel, null));
-                lock (_cacheMissGate)
-                {
-                    // One webhook per miss: further subscribers before the next trigger would report the same miss.
-                    if (!_cacheMissReported.Add(channel)) return;
-                }
-                _webhooks.CacheMiss(channel);
             }
         }
     }
@@ -412,10 +412,10 @@ public sealed class PusherSocketHandler
             if (!state.RemoveSubscriber(connection)) return false;
             if (state.Presence is { } presence && presence.Remove(connection.SocketId) is { } leftUser)
             {
+                _webhooks.MemberRemoved(channel, leftUser);
                 var removed = Frames.Event("pusher_internal:member_removed", channel,
                     Frames.Json(w => { w.WriteStartObject(); w.WriteString("user_id", leftUser); w.WriteEndObject(); }));
                 foreach (var other in state.Subscribers) other.Send(removed);
-                _webhooks.MemberRemoved(channel, leftUser);
             }
             if (state.Presence is null) SubscriptionCountChanged(state);
             if (state.Subscribers.Length == 0) _webhooks.ChannelVacated(channel);
@@ -539,12 +539,12 @@ public sealed class PusherSocketHandler
         {
             lock (state.Gate) userId = state.Presence.UserOf(connection.SocketId);
         }
+        _webhooks.ClientEvent(channel, eventName, payload, connection.SocketId, userId);
         var frame = Frames.Event(eventName, channel, payload, userId);
         foreach (var subscriber in state.Subscribers)
         {
             if (!ReferenceEquals(subscriber, connection)) subscriber.Send(frame);
         }
-        _webhooks.ClientEvent(channel, eventName, payload, connection.SocketId, userId);
     }
 
     private static async Task CloseQuietly(WebSocket socket, int code, string reason)

@@ -13,6 +13,13 @@ namespace AdminConsole.LocalChannels.Webhooks;
 /// delayed channel_vacated/member_removed that are cancelled when the channel or member comes back,
 /// and retries with exponential backoff for <see cref="LocalWebhookOptions.RetryFor"/>.
 /// </summary>
+/// <remarks>
+/// An event goes to the URLs configured at the moment it happened, captured by the call that reports it (before the
+/// server tells any client about it). An event that happened while no URL was configured is never delivered, even if
+/// URLs are set before the queue would have reached it; one that happened under other URLs still goes to those.
+/// A delayed channel_vacated / member_removed happened when the channel or member left: the delay only gives it the
+/// chance to be cancelled, it does not move it to later URLs.
+/// </remarks>
 public sealed class WebhookDispatcher : BackgroundService
 {
     private readonly LocalChannelsOptions _options;
@@ -21,7 +28,7 @@ public sealed class WebhookDispatcher : BackgroundService
     private readonly ILogger<WebhookDispatcher> _log;
     private readonly WebhookSigner _signer;
     private readonly HttpClient _http;
-    private readonly Channel<WebhookEvent> _queue;
+    private readonly Channel<Pending> _queue;
     private readonly ConcurrentDictionary<string, ITimer> _delayed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, byte> _deliveries = new();
     private readonly SemaphoreSlim _concurrency = new(16);
@@ -43,7 +50,7 @@ public sealed class WebhookDispatcher : BackgroundService
         {
             Timeout = _hooks.RequestTimeout,
         };
-        _queue = Channel.CreateBounded<WebhookEvent>(new BoundedChannelOptions(Math.Max(1, _hooks.QueueCapacity))
+        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(Math.Max(1, _hooks.QueueCapacity))
         {
             SingleReader = true,
             // Wait mode makes TryWrite report a full queue (DropWrite would claim success), so drops are counted.
@@ -57,8 +64,9 @@ public sealed class WebhookDispatcher : BackgroundService
     public IReadOnlyList<string> Urls => _urls;
 
     /// <summary>
-    /// Replaces the webhook URLs, e.g. once an embedding host knows its own bound address.
-    /// Requests already queued or retrying keep their original targets.
+    /// Replaces the webhook URLs, e.g. once an embedding host knows its own bound address. Only events that happen
+    /// after this call go to the new URLs: those already reported (queued, waiting out a delay, or retrying) keep
+    /// the targets they had when they happened, and events that happened while no URL was set are not delivered.
     /// </summary>
     public void SetUrls(IEnumerable<string> urls)
     {
@@ -88,7 +96,7 @@ public sealed class WebhookDispatcher : BackgroundService
     {
         // Re-occupied before the delayed vacated went out: to a webhook consumer the channel never emptied.
         if (CancelDelayed(VacatedKey(channel))) return;
-        Enqueue(WebhookEvent.ChannelOccupied(channel));
+        Enqueue(WebhookEvent.ChannelOccupied(channel), _urls);
     }
 
     public void ChannelVacated(string channel) => EnqueueDelayed(VacatedKey(channel), WebhookEvent.ChannelVacated(channel));
@@ -96,30 +104,33 @@ public sealed class WebhookDispatcher : BackgroundService
     public void MemberAdded(string channel, string userId)
     {
         if (CancelDelayed(RemovedKey(channel, userId))) return;
-        Enqueue(WebhookEvent.MemberAdded(channel, userId));
+        Enqueue(WebhookEvent.MemberAdded(channel, userId), _urls);
     }
 
     public void MemberRemoved(string channel, string userId) =>
         EnqueueDelayed(RemovedKey(channel, userId), WebhookEvent.MemberRemoved(channel, userId));
 
     public void ClientEvent(string channel, string eventName, string data, string socketId, string? userId) =>
-        Enqueue(WebhookEvent.ClientEvent(channel, eventName, data, socketId, userId));
+        Enqueue(WebhookEvent.ClientEvent(channel, eventName, data, socketId, userId), _urls);
 
-    public void CacheMiss(string channel) => Enqueue(WebhookEvent.CacheMiss(channel));
+    public void CacheMiss(string channel) => Enqueue(WebhookEvent.CacheMiss(channel), _urls);
 
     public void SubscriptionCount(string channel, int count)
     {
-        if (_hooks.SubscriptionCount) Enqueue(WebhookEvent.SubscriptionCountChanged(channel, count));
+        if (_hooks.SubscriptionCount) Enqueue(WebhookEvent.SubscriptionCountChanged(channel, count), _urls);
     }
 
     private static string VacatedKey(string channel) => "v\n" + channel;
     private static string RemovedKey(string channel, string userId) => "m\n" + channel + "\n" + userId;
 
-    private void Enqueue(WebhookEvent e)
+    /// <summary>An event and the URLs that were configured when it happened (the same array for every event between two <see cref="SetUrls"/> calls).</summary>
+    private sealed record Pending(WebhookEvent Event, string[] Urls);
+
+    private void Enqueue(WebhookEvent e, string[] urls)
     {
-        if (!Enabled) return;
+        if (urls.Length == 0) return;
         Interlocked.Increment(ref _outstanding);
-        if (!_queue.Writer.TryWrite(e))
+        if (!_queue.Writer.TryWrite(new Pending(e, urls)))
         {
             Interlocked.Decrement(ref _outstanding);
             var dropped = Interlocked.Increment(ref _dropped);
@@ -132,10 +143,11 @@ public sealed class WebhookDispatcher : BackgroundService
 
     private void EnqueueDelayed(string key, WebhookEvent e)
     {
-        if (!Enabled) return;
+        var urls = _urls;
+        if (urls.Length == 0) return;
         if (_hooks.VacatedDelay <= TimeSpan.Zero)
         {
-            Enqueue(e);
+            Enqueue(e, urls);
             return;
         }
         ITimer? timer = null;
@@ -144,7 +156,7 @@ public sealed class WebhookDispatcher : BackgroundService
             // Only the timer still registered under the key may fire; a cancelled or replaced one stays silent.
             if (timer is not null && _delayed.TryRemove(new KeyValuePair<string, ITimer>(key, timer)))
             {
-                Enqueue(e);
+                Enqueue(e, urls);
                 timer.Dispose();
             }
         }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -163,7 +175,7 @@ public sealed class WebhookDispatcher : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var reader = _queue.Reader;
-        var batch = new List<WebhookEvent>();
+        var batch = new List<Pending>();
         try
         {
             while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
@@ -173,9 +185,9 @@ public sealed class WebhookDispatcher : BackgroundService
                     batch.Clear();
                     batch.Add(first);
                     if (_hooks.Batching) await FillBatchAsync(reader, batch, stoppingToken).ConfigureAwait(false);
-                    var body = Encoding.UTF8.GetBytes(new Webhook(_time.GetUtcNow().ToUnixTimeMilliseconds(), [.. batch]).ToJson());
+                    var body = Encoding.UTF8.GetBytes(new Webhook(_time.GetUtcNow().ToUnixTimeMilliseconds(), [.. batch.Select(p => p.Event)]).ToJson());
                     var signature = _signer.Sign(body);
-                    var urls = _urls;
+                    var urls = first.Urls;
                     var tasks = new List<Task>(urls.Length);
                     foreach (var url in urls)
                     {
@@ -196,14 +208,19 @@ public sealed class WebhookDispatcher : BackgroundService
         }
     }
 
-    /// <summary>Collects events arriving within <see cref="LocalWebhookOptions.BatchWindow"/> of the first one into the same request.</summary>
-    private async Task FillBatchAsync(ChannelReader<WebhookEvent> reader, List<WebhookEvent> batch, CancellationToken ct)
+    /// <summary>
+    /// Collects events arriving within <see cref="LocalWebhookOptions.BatchWindow"/> of the first one into the same
+    /// request, up to the first event that happened under other URLs: one request has one set of targets.
+    /// </summary>
+    private async Task FillBatchAsync(ChannelReader<Pending> reader, List<Pending> batch, CancellationToken ct)
     {
         var deadline = _time.GetUtcNow() + _hooks.BatchWindow;
         while (batch.Count < _hooks.MaxBatchSize)
         {
-            if (reader.TryRead(out var more))
+            if (reader.TryPeek(out var more))
             {
+                if (!ReferenceEquals(more.Urls, batch[0].Urls)) return;
+                reader.TryRead(out _);
                 batch.Add(more);
                 continue;
             }

@@ -1,6 +1,9 @@
+using System.Text.Json;
 using System.Threading.Channels;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace AdminConsole.Web.Auth;
 
@@ -8,9 +11,11 @@ namespace AdminConsole.Web.Auth;
 /// Writes channel-authorization decisions to the audit trail in batches. A decision changes no other data, so
 /// nothing has to commit atomically with it, and one SQLite transaction per subscription would cap
 /// <c>/pusher/auth</c> at the database's commit rate. Entries queue in memory (bounded: a full queue slows
-/// callers down rather than dropping entries) and are flushed on shutdown.
+/// callers down rather than dropping entries) and are flushed on shutdown. They are sealed into the event log's
+/// hash chain with <see cref="AuditAppender"/> (prepared inserts), as the webhook writer does: EF's change tracking
+/// would be most of the cost of a few thousand rows a second.
 /// </summary>
-public sealed partial class AuthDecisionRecorder(IServiceScopeFactory scopes, AuditTrail trail, ILogger<AuthDecisionRecorder> logger) : BackgroundService
+public sealed partial class AuthDecisionRecorder(IServiceScopeFactory scopes, ILogger<AuthDecisionRecorder> logger) : BackgroundService
 {
     private const int MaxBatch = 500;
 
@@ -58,10 +63,17 @@ public sealed partial class AuthDecisionRecorder(IServiceScopeFactory scopes, Au
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            foreach (var r in batch)
-                trail.Add(db, r.Kind, r.Actor, target: r.Actor.Id is null ? null : "user:" + r.Actor.Id,
-                    data: new { reason = r.Reason, socket_id = r.SocketId }, channel: r.Channel, outcome: r.Outcome);
-            await db.SaveChangesAsync(cancellationToken);
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            using (var appender = new AuditAppender(db.Database.GetDbConnection(), transaction.GetDbTransaction()))
+            {
+                foreach (var r in batch)
+                    appender.Append(r.TimeUtc, r.Kind, r.Actor, r.Actor.Id is null ? null : "user:" + r.Actor.Id,
+                        JsonSerializer.Serialize(new { reason = r.Reason, socket_id = r.SocketId }, JsonSerializerOptions.Web),
+                        r.Channel, null, r.Outcome);
+                appender.Complete();
+            }
+            await transaction.CommitAsync(cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -74,4 +86,4 @@ public sealed partial class AuthDecisionRecorder(IServiceScopeFactory scopes, Au
 }
 
 /// <summary>One decision waiting to be written: <see cref="AuditKinds.ChannelAuth"/> or <see cref="AuditKinds.UserAuth"/>.</summary>
-public sealed record AuthDecisionRecord(string Kind, Actor Actor, string? Channel, string? SocketId, string Outcome, string Reason);
+public sealed record AuthDecisionRecord(DateTime TimeUtc, string Kind, Actor Actor, string? Channel, string? SocketId, string Outcome, string Reason);

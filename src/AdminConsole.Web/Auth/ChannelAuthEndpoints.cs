@@ -70,7 +70,7 @@ public static class ChannelAuthEndpoints
             : "ip:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 
     private static async Task<IResult> AuthorizeChannelAsync(HttpContext http, PusherApp pusher, MembershipCache cache,
-        ChannelAuthorizer authorizer, AuthDecisionRecorder recorder, CancellationToken cancellationToken)
+        ChannelAuthorizer authorizer, AuthDecisionRecorder recorder, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!http.Request.HasFormContentType)
             return Results.Text("Expected a form post (application/x-www-form-urlencoded) with socket_id and channel_name.", statusCode: StatusCodes.Status400BadRequest);
@@ -84,7 +84,7 @@ public static class ChannelAuthEndpoints
         var user = snapshot.Find(http.User.FindFirstValue(ClaimTypes.NameIdentifier));
         var decision = authorizer.Decide(user, snapshot, socketId, channel);
 
-        await recorder.RecordAsync(new AuthDecisionRecord(AuditKinds.ChannelAuth, Actor.From(http.User),
+        await recorder.RecordAsync(new AuthDecisionRecord(time.GetUtcNow().UtcDateTime, AuditKinds.ChannelAuth, Actor.From(http.User),
             Clip(channel, 200), Clip(socketId, 64), decision.Outcome.ToString().ToLowerInvariant(), decision.Reason), cancellationToken);
 
         return decision.Outcome switch
@@ -96,7 +96,7 @@ public static class ChannelAuthEndpoints
     }
 
     private static async Task<IResult> AuthenticateUserAsync(HttpContext http, PusherApp pusher, MembershipCache cache,
-        AuthDecisionRecorder recorder, CancellationToken cancellationToken)
+        AuthDecisionRecorder recorder, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!http.Request.HasFormContentType)
             return Results.Text("Expected a form post (application/x-www-form-urlencoded) with socket_id.", statusCode: StatusCodes.Status400BadRequest);
@@ -113,7 +113,7 @@ public static class ChannelAuthEndpoints
                 ? (StatusCodes.Status403Forbidden, "Your account no longer exists.")
                 : (StatusCodes.Status200OK, "signed in");
 
-        await recorder.RecordAsync(new AuthDecisionRecord(AuditKinds.UserAuth, Actor.From(http.User), null, Clip(socketId, 64),
+        await recorder.RecordAsync(new AuthDecisionRecord(time.GetUtcNow().UtcDateTime, AuditKinds.UserAuth, Actor.From(http.User), null, Clip(socketId, 64),
             status == StatusCodes.Status200OK ? "allowed" : status == StatusCodes.Status400BadRequest ? "malformed" : "refused", reason), cancellationToken);
 
         if (status != StatusCodes.Status200OK)

@@ -1,4 +1,5 @@
 using AdminConsole.Web.Data;
+using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Live;
 using Microsoft.EntityFrameworkCore;
 
@@ -13,7 +14,11 @@ internal static class DashboardQueries
         var occupied = await db.ChannelStates.CountAsync(c => c.Occupied, ct);
         var known = await db.ChannelStates.CountAsync(ct);
         var online = await db.PresenceMembers.CountAsync(m => m.Present, ct);
-        var today = await db.WebhookBatches.CountAsync(b => b.ReceivedMs >= startOfToday, ct);
+        // From the event log's per-minute counters (at most 1,440 rows a day) rather than counting today's rows,
+        // which would grow with traffic and run after every ingest commit.
+        var today = await db.ActivityMinutes
+            .Where(m => m.Kind == AuditKinds.WebhookEvent && m.StartUnixMs >= startOfToday - startOfToday % 60_000)
+            .SumAsync(m => m.Count, ct);
         var last = await db.WebhookBatches.MaxAsync(b => (long?)b.ReceivedMs, ct);
         return new DashboardFigures(occupied, online, today, last, known);
     }

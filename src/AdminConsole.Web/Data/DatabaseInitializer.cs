@@ -24,10 +24,7 @@ internal sealed partial class DatabaseInitializer(
         await db.Database.MigrateAsync(cancellationToken);
         await EnsureWalAsync(db, cancellationToken);
 
-        var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
-        foreach (var role in Roles.All)
-            if (!await roles.RoleExistsAsync(role))
-                await roles.CreateAsync(new IdentityRole(role));
+        await Roles.EnsureRolesAsync(scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>());
 
         var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
         if (environment.IsDevelopment())

@@ -47,4 +47,4 @@ public sealed record ActivityView(long Id, DateTime TimeUtc, string Kind, string
 
 public sealed record ActivityBatch(IReadOnlyList<ActivityView> Entries, int Omitted);
 
-public sealed record DashboardFigures(int OccupiedChannels, int PresenceMembersOnline, int WebhooksToday, long? LastWebhookMs, int KnownChannels);
+public sealed record DashboardFigures(int OccupiedChannels, int PresenceMembersOnline, long WebhookEventsToday, long? LastWebhookMs, int KnownChannels);

@@ -27,9 +27,6 @@ public sealed partial class LivePublisher(
     private const int MaxEvents = 200;
     private const int MaxActivity = 200;
 
-    /// <summary>Set by <see cref="LiveSetup.MapLive"/> so a second call maps nothing.</summary>
-    internal bool HubMapped { get; set; }
-
     private readonly Lock _gate = new();
     private Pending _pending = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });

@@ -12,49 +12,46 @@ namespace AdminConsole.Web.Occupancy;
 /// </summary>
 internal sealed class OccupancyProjector : IDisposable
 {
-    private readonly SqliteCommand _touch;
-    private readonly SqliteCommand _occupancy;
-    private readonly SqliteCommand _vacateCount;
-    private readonly SqliteCommand _subscriptionCount;
+    private readonly SqliteCommand _channel;
     private readonly SqliteCommand _member;
-    private readonly SqliteCommand _userCount;
 
     public OccupancyProjector(SqliteConnection connection, SqliteTransaction transaction)
     {
-        // Ensures the row exists and records the newest event seen; ties between equal versions go to the
-        // greater name so the result does not depend on which arrived first.
-        _touch = Prepare(connection, transaction, """
+        // One statement per event for the channel row: it creates the row if needed, and each part (occupancy,
+        // subscription count, newest event) takes the event's values only if the event is newer than what set
+        // that part. A part the event does not carry comes with version 0, which never wins. Every expression
+        // reads the row as it was before this statement (SQLite semantics), so the parts do not interfere.
+        // Ties between equal versions: the greater count, the greater event name, so arrival order never matters.
+        // The member count is recounted from PresenceMembers (written just before): at most 100 members, and a
+        // recount cannot drift the way an increment could.
+        _channel = Prepare(connection, transaction, """
             INSERT INTO ChannelStates (Channel, Kind, Occupied, OccupiedSinceMs, OccupancyChangedMs, OccupancyVersion,
                                        SubscriptionCount, SubscriptionVersion, UserCount, LastEventName, LastEventMs, LastEventVersion)
-            VALUES ($c, $kind, 0, NULL, 0, 0, NULL, 0, 0, $name, $t, $v)
+            VALUES ($c, $kind, $occupied, $since, $changed, $ov, $count, $sv,
+                    CASE WHEN $recount THEN (SELECT COUNT(*) FROM PresenceMembers WHERE Present = 1 AND Channel = $c) ELSE 0 END, $name, $t, $lv)
             ON CONFLICT (Channel) DO UPDATE SET
-                LastEventName = excluded.LastEventName, LastEventMs = excluded.LastEventMs, LastEventVersion = excluded.LastEventVersion
-            WHERE excluded.LastEventVersion > ChannelStates.LastEventVersion
-               OR (excluded.LastEventVersion = ChannelStates.LastEventVersion AND excluded.LastEventName > ChannelStates.LastEventName)
-            """, "$c", "$kind", "$name", "$t", "$v");
-        _occupancy = Prepare(connection, transaction, """
-            UPDATE ChannelStates SET Occupied = $occupied, OccupiedSinceMs = $since, OccupancyChangedMs = $t, OccupancyVersion = $v
-            WHERE Channel = $c AND OccupancyVersion < $v
-            """, "$c", "$occupied", "$since", "$t", "$v");
-        // Nobody is subscribed to a vacated channel: a vacate newer than the last count resets it.
-        _vacateCount = Prepare(connection, transaction, """
-            UPDATE ChannelStates SET SubscriptionCount = 0, SubscriptionVersion = $v
-            WHERE Channel = $c AND SubscriptionVersion < $v
-            """, "$c", "$v");
-        _subscriptionCount = Prepare(connection, transaction, """
-            UPDATE ChannelStates SET SubscriptionCount = $n, SubscriptionVersion = $v
-            WHERE Channel = $c AND (SubscriptionVersion < $v OR (SubscriptionVersion = $v AND (SubscriptionCount IS NULL OR SubscriptionCount < $n)))
-            """, "$c", "$n", "$v");
+                Occupied = iif(excluded.OccupancyVersion > OccupancyVersion, excluded.Occupied, Occupied),
+                OccupiedSinceMs = iif(excluded.OccupancyVersion > OccupancyVersion, excluded.OccupiedSinceMs, OccupiedSinceMs),
+                OccupancyChangedMs = iif(excluded.OccupancyVersion > OccupancyVersion, excluded.OccupancyChangedMs, OccupancyChangedMs),
+                OccupancyVersion = max(OccupancyVersion, excluded.OccupancyVersion),
+                SubscriptionCount = iif(excluded.SubscriptionVersion > SubscriptionVersion
+                        OR (excluded.SubscriptionVersion > 0 AND excluded.SubscriptionVersion = SubscriptionVersion
+                            AND (SubscriptionCount IS NULL OR SubscriptionCount < excluded.SubscriptionCount)),
+                    excluded.SubscriptionCount, SubscriptionCount),
+                SubscriptionVersion = max(SubscriptionVersion, excluded.SubscriptionVersion),
+                UserCount = iif($recount, excluded.UserCount, UserCount),
+                LastEventName = iif(excluded.LastEventVersion > LastEventVersion OR (excluded.LastEventVersion = LastEventVersion AND excluded.LastEventName > LastEventName),
+                    excluded.LastEventName, LastEventName),
+                LastEventMs = iif(excluded.LastEventVersion > LastEventVersion OR (excluded.LastEventVersion = LastEventVersion AND excluded.LastEventName > LastEventName),
+                    excluded.LastEventMs, LastEventMs),
+                LastEventVersion = max(LastEventVersion, excluded.LastEventVersion)
+            RETURNING OccupancyVersion
+            """, "$c", "$kind", "$occupied", "$since", "$changed", "$ov", "$count", "$sv", "$name", "$t", "$lv", "$recount");
         _member = Prepare(connection, transaction, """
             INSERT INTO PresenceMembers (Channel, UserId, Present, SinceMs, Version) VALUES ($c, $u, $present, $t, $v)
             ON CONFLICT (Channel, UserId) DO UPDATE SET Present = excluded.Present, SinceMs = excluded.SinceMs, Version = excluded.Version
             WHERE excluded.Version > PresenceMembers.Version
             """, "$c", "$u", "$present", "$t", "$v");
-        // Recounted rather than incremented: at most 100 members, and a count cannot drift.
-        _userCount = Prepare(connection, transaction, """
-            UPDATE ChannelStates SET UserCount = (SELECT COUNT(*) FROM PresenceMembers WHERE Channel = $c AND Present = 1)
-            WHERE Channel = $c
-            """, "$c");
     }
 
     /// <summary>Applies one event; returns what changed so the live pages can be told.</summary>
@@ -63,46 +60,44 @@ internal sealed class OccupancyProjector : IDisposable
         if (string.IsNullOrEmpty(channel))
             return ProjectionChange.None;
 
-        var touched = Run(_touch, channel, KindOf(channel), name, timeMs, OccupancyVersion.Of(timeMs, index, 0)) > 0;
-        var change = touched ? ProjectionChange.Channel : ProjectionChange.None;
+        var lastVersion = OccupancyVersion.Of(timeMs, index, 0);
         switch (name)
         {
             case WebhookEventNames.ChannelOccupied:
-                if (Run(_occupancy, channel, 1, timeMs, timeMs, OccupancyVersion.Of(timeMs, index, 0)) > 0)
-                    change |= ProjectionChange.Channel | ProjectionChange.Occupancy;
-                break;
+            {
+                var v = OccupancyVersion.Of(timeMs, index, 0);
+                var applied = Channel(channel, name, timeMs, lastVersion, occupied: true, occupancyVersion: v, count: null, countVersion: 0, recount: false) == v;
+                return ProjectionChange.Channel | (applied ? ProjectionChange.Occupancy : 0);
+            }
             case WebhookEventNames.ChannelVacated:
+            {
+                // Nobody is subscribed to a vacated channel: the vacate also sets the count to 0, if newer.
                 var v = OccupancyVersion.Of(timeMs, index, 1);
-                if (Run(_occupancy, channel, 0, DBNull.Value, timeMs, v) > 0)
-                    change |= ProjectionChange.Channel | ProjectionChange.Occupancy;
-                if (Run(_vacateCount, channel, v) > 0)
-                    change |= ProjectionChange.Channel;
-                break;
+                var applied = Channel(channel, name, timeMs, lastVersion, occupied: false, occupancyVersion: v, count: 0, countVersion: v, recount: false) == v;
+                return ProjectionChange.Channel | (applied ? ProjectionChange.Occupancy : 0);
+            }
             case WebhookEventNames.SubscriptionCount when subscriptionCount is not null:
-                if (Run(_subscriptionCount, channel, subscriptionCount.Value, OccupancyVersion.Of(timeMs, index, 0)) > 0)
-                    change |= ProjectionChange.Channel;
-                break;
+                Channel(channel, name, timeMs, lastVersion, occupied: false, occupancyVersion: 0, count: subscriptionCount, countVersion: OccupancyVersion.Of(timeMs, index, 0), recount: false);
+                return ProjectionChange.Channel;
             case WebhookEventNames.MemberAdded or WebhookEventNames.MemberRemoved when !string.IsNullOrEmpty(userId):
+            {
                 var added = name == WebhookEventNames.MemberAdded;
-                if (Run(_member, channel, userId, added ? 1 : 0, timeMs, OccupancyVersion.Of(timeMs, index, added ? 0 : 1)) > 0)
-                {
-                    Run(_userCount, channel);
-                    change |= ProjectionChange.Channel | ProjectionChange.Member;
-                }
-                break;
+                var applied = Run(_member, channel, userId, added ? 1 : 0, timeMs, OccupancyVersion.Of(timeMs, index, added ? 0 : 1)) > 0;
+                Channel(channel, name, timeMs, lastVersion, occupied: false, occupancyVersion: 0, count: null, countVersion: 0, recount: applied);
+                return ProjectionChange.Channel | (applied ? ProjectionChange.Member : 0);
+            }
+            default:
+                Channel(channel, name, timeMs, lastVersion, occupied: false, occupancyVersion: 0, count: null, countVersion: 0, recount: false);
+                return ProjectionChange.Channel;
         }
-        return change;
     }
 
     /// <summary>Reconciliation: sets occupancy as observed by the HTTP API at <paramref name="observedMs"/>.</summary>
     public bool SetOccupied(string channel, bool occupied, long observedMs)
     {
-        Run(_touch, channel, KindOf(channel), occupied ? "reconcile_occupied" : "reconcile_vacated", observedMs, OccupancyVersion.Of(observedMs, OccupancyVersion.MaxIndex, 0));
         var v = OccupancyVersion.Of(observedMs, OccupancyVersion.MaxIndex, occupied ? 0 : 1);
-        var changed = Run(_occupancy, channel, occupied ? 1 : 0, occupied ? observedMs : DBNull.Value, observedMs, v) > 0;
-        if (!occupied)
-            Run(_vacateCount, channel, v);
-        return changed;
+        return Channel(channel, occupied ? "reconcile_occupied" : "reconcile_vacated", observedMs, OccupancyVersion.Of(observedMs, OccupancyVersion.MaxIndex, 0),
+            occupied, v, occupied ? null : 0, occupied ? 0 : v, recount: false) == v;
     }
 
     /// <summary>Reconciliation: sets one member's presence as observed by the HTTP API.</summary>
@@ -110,9 +105,15 @@ internal sealed class OccupancyProjector : IDisposable
     {
         var changed = Run(_member, channel, userId, present ? 1 : 0, observedMs, OccupancyVersion.Of(observedMs, OccupancyVersion.MaxIndex, present ? 0 : 1)) > 0;
         if (changed)
-            Run(_userCount, channel);
+            Channel(channel, present ? "reconcile_member_added" : "reconcile_member_removed", observedMs, OccupancyVersion.Of(observedMs, OccupancyVersion.MaxIndex, 0),
+                false, 0, null, 0, recount: true);
         return changed;
     }
+
+    /// <summary>Upserts the channel row; returns its occupancy version afterwards (equal to ours if ours applied).</summary>
+    private long Channel(string channel, string name, long timeMs, long lastVersion, bool occupied, long occupancyVersion, long? count, long countVersion, bool recount) =>
+        (long)RunScalar(_channel, channel, KindOf(channel), occupied ? 1 : 0, occupied && occupancyVersion > 0 ? timeMs : null,
+            occupancyVersion > 0 ? timeMs : 0, occupancyVersion, count, countVersion, name, timeMs, lastVersion, recount ? 1 : 0)!;
 
     public static string KindOf(string channel)
     {
@@ -147,14 +148,17 @@ internal sealed class OccupancyProjector : IDisposable
         return cmd.ExecuteNonQuery();
     }
 
+    private static object? RunScalar(SqliteCommand cmd, params object?[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+            cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
+        return cmd.ExecuteScalar();
+    }
+
     public void Dispose()
     {
-        _touch.Dispose();
-        _occupancy.Dispose();
-        _vacateCount.Dispose();
-        _subscriptionCount.Dispose();
+        _channel.Dispose();
         _member.Dispose();
-        _userCount.Dispose();
     }
 }
 

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Identity;
+
 namespace AdminConsole.Web.Security;
 
 /// <summary>The four roles of the console; created at start.</summary>
@@ -9,6 +11,22 @@ public static class Roles
     public const string Auditor = "Auditor";
 
     public static readonly IReadOnlyList<string> All = [Admin, Teacher, Student, Auditor];
+
+    /// <summary>
+    /// Creates whichever of <see cref="All"/> are missing. Both the server start and <c>create-admin</c> call it,
+    /// because either may be the first thing run against a new database.
+    /// </summary>
+    public static async Task EnsureRolesAsync(RoleManager<IdentityRole> roles)
+    {
+        foreach (var role in All)
+        {
+            if (await roles.RoleExistsAsync(role)) continue;
+            var created = await roles.CreateAsync(new IdentityRole(role));
+            // Failing here beats failing later, when a user is added to a role that does not exist.
+            if (!created.Succeeded)
+                throw new InvalidOperationException($"Role {role}: {string.Join("; ", created.Errors.Select(e => e.Description))}");
+        }
+    }
 }
 
 /// <summary>Authorization policies; pages and endpoints name these, never role strings.</summary>

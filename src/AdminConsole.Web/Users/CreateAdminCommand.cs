@@ -38,10 +38,7 @@ public static class CreateAdminCommand
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             // The command may be the very first thing run against a new database.
             await db.Database.MigrateAsync();
-            var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
-            foreach (var role in Roles.All)
-                if (!await roles.RoleExistsAsync(role))
-                    await roles.CreateAsync(new IdentityRole(role));
+            await Roles.EnsureRolesAsync(scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>());
 
             var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
             if (await users.FindByEmailAsync(email) is { } existing)

@@ -18,7 +18,10 @@ public sealed class WebhookReceiver(WebhookIngestor ingestor, IOptionsMonitor<Ch
     /// <summary>Pusher's batches are a few KB; 1 MB leaves room without letting anyone park large bodies here.</summary>
     public const int MaxBodyBytes = 1024 * 1024;
 
-    private (string Key, string Secret, WebhookVerifier Verifier)? _verifier;
+    // One reference, swapped whole: a request never sees a key paired with another secret's verifier.
+    private volatile CachedVerifier? _verifier;
+
+    private sealed record CachedVerifier(string Key, string Secret, WebhookVerifier Verifier);
 
     public async Task<IResult> ReceiveAsync(HttpContext context, CancellationToken ct)
     {
@@ -123,10 +126,10 @@ public sealed class WebhookReceiver(WebhookIngestor ingestor, IOptionsMonitor<Ch
         if (string.IsNullOrWhiteSpace(o.Key) || string.IsNullOrWhiteSpace(o.Secret))
             return null;
         var cached = _verifier;
-        if (cached is { } c && c.Key == o.Key && c.Secret == o.Secret)
-            return c.Verifier;
+        if (cached is not null && cached.Key == o.Key && cached.Secret == o.Secret)
+            return cached.Verifier;
         var verifier = new WebhookVerifier(o.Key, o.Secret);
-        _verifier = (o.Key, o.Secret, verifier);
+        _verifier = new CachedVerifier(o.Key, o.Secret, verifier);
         return verifier;
     }
 

@@ -68,6 +68,10 @@ public class ChannelAuthTests(CountingConsole console) : IClassFixture<CountingC
         Assert.Contains("not a teacher or student of this class", refused.Data);
 
         await console.EventuallyAsync(db => db.AuditEntries.AnyAsync(a => a.Kind == AuditKinds.ChannelAuth && a.ActorId == studentId && a.Outcome == "malformed"), "the malformed request audited");
+
+        // The batched writer seals its entries into the event log's hash chain like every other writer.
+        var verdict = await console.WithDbAsync(db => new AuditChainVerifier(db).VerifyAsync());
+        Assert.True(verdict.Intact, verdict.Message);
     }
 
     [Fact]

@@ -98,7 +98,7 @@ public class OccupancyPagesTests(WebhookConsole console) : IClassFixture<Webhook
         var doc = Html.ParseDocument(await teacher.GetStringAsync("/"));
 
         Assert.True(int.Parse(doc.QuerySelector("[data-figure=occupiedChannels]")!.TextContent) >= 1);
-        Assert.True(int.Parse(doc.QuerySelector("[data-figure=webhooksToday]")!.TextContent) >= 1);
+        Assert.True(int.Parse(doc.QuerySelector("[data-figure=webhookEventsToday]")!.TextContent) >= 1);
         Assert.NotNull(doc.QuerySelector("[data-figure=lastWebhookMs] time"));
         Assert.Contains("d-none", doc.QuerySelector("[data-testid=webhook-empty-state]")!.ClassName);
         Assert.NotNull(doc.QuerySelector("#activity-charts"));
