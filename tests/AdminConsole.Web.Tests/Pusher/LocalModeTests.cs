@@ -111,6 +111,32 @@ public class LocalModeTests(LocalModeTests.Console console) : IClassFixture<Loca
     }
 
     [Fact]
+    public async Task Webhooks_signed_with_the_local_secret_are_accepted_and_reconcile_asks_the_local_server()
+    {
+        var options = console.Services.GetRequiredService<IOptions<ChannelsOptions>>().Value;
+        // A presence member the local server does not know (as after a restart): older than now, so reconcile wins.
+        var body = Webhooks.Webhook.Body(DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds(),
+            WebhookEvent.ChannelOccupied("presence-class-2"), WebhookEvent.MemberAdded("presence-class-2", "ghost-user"));
+        var accepted = await Webhooks.Webhook.PostAsync(console.CreateClient(), body, options.Key, new WebhookSigner(options.Secret).Sign(body));
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        var forged = await Webhooks.Webhook.PostAsync(console.CreateClient(), body, options.Key, new WebhookSigner("local-secret").Sign(body));
+        Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+        Assert.True(await GhostOnlineAsync());
+
+        var result = await console.Services.GetRequiredService<Web.Occupancy.OccupancyReconciler>().RunAsync(Web.EventLog.Actor.System, default);
+
+        Assert.True(result.Succeeded, result.Message);
+        Assert.False(await GhostOnlineAsync());
+
+        async Task<bool> GhostOnlineAsync()
+        {
+            await using var scope = console.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<Web.Data.AppDbContext>();
+            return db.PresenceMembers.Any(m => m.Channel == "presence-class-2" && m.UserId == "ghost-user" && m.Present);
+        }
+    }
+
+    [Fact]
     public void Says_in_the_log_that_it_runs_in_local_mode()
     {
         Assert.Contains(console.Logs.Lines, l => l.Contains("Local mode") && l.Contains($"127.0.0.1:{Embedded.Server!.Port}"));
