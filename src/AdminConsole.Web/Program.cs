@@ -14,6 +14,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddTopLevelSettings();
 builder.AddData();
 builder.AddPusher();
+builder.AddLocalChannels();
 builder.AddSecurity();
 builder.AddConsoleShell();
 builder.AddUsers();

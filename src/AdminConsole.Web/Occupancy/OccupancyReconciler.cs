@@ -20,7 +20,7 @@ namespace AdminConsole.Web.Occupancy;
 public sealed partial class OccupancyReconciler(
     IServiceScopeFactory scopes,
     AuditTrail audit,
-    IOptionsMonitor<PusherOptions> pusher,
+    PusherApp pusher,
     TimeProvider time,
     LivePublisher live,
     ReconcileStatus status,
@@ -38,10 +38,10 @@ public sealed partial class OccupancyReconciler(
     private async Task<ReconcileResult> RunCoreAsync(Actor actor, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var o = pusher.CurrentValue;
-        if (!o.Enabled)
+        // PusherApp, not the Pusher section: in local mode the credentials are the embedded server's.
+        if (!pusher.Enabled)
             return ReconcileResult.Unavailable(now, "Pusher is disabled in this console's settings (Pusher:Enabled = false), so there is nothing to ask.");
-        if (!o.HasCredentials)
+        if (!pusher.IsConfigured)
             return ReconcileResult.Unavailable(now, "No Pusher app is configured (Pusher:AppId, Key and Secret, or PUSHER_APP_ID, PUSHER_KEY and PUSHER_SECRET).");
 
         if (!await _oneAtATime.WaitAsync(0, ct))

@@ -32,6 +32,8 @@ public static class PusherSetup
         // The protocol library reads ChannelsOptions; they are derived from the Pusher section in exactly one place
         // (PusherCredentials) so a later source of credentials (e.g. an embedded local server) only has to
         // post-configure ChannelsOptions.
+        // Local mode (LocalChannelsSetup) replaces this with the server it started.
+        builder.Services.AddSingleton(EmbeddedChannels.None);
         builder.Services.AddSingleton<IConfigureOptions<ChannelsOptions>, PusherCredentials>();
         builder.Services.AddSingleton<IValidateOptions<ChannelsOptions>, PusherCredentials.Validator>();
         builder.Services.AddOptions<ChannelsOptions>().ValidateOnStart();
@@ -39,18 +41,33 @@ public static class PusherSetup
             // ChannelsClient enforces the configured timeout itself; this is only the backstop of the raw HttpClient.
             http.Timeout = sp.GetRequiredService<IOptions<ChannelsOptions>>().Value.Timeout + TimeSpan.FromSeconds(1));
         builder.Services.AddSingleton<PusherApp>();
+        builder.Services.AddSingleton<PusherClientSettings>();
     }
 }
 
 /// <summary>
-/// Where the console's Pusher credentials come from: the "Pusher" section (and the seed's PUSHER_* variables).
-/// This is the single mapping onto the protocol library's <see cref="ChannelsOptions"/>.
+/// Where the console's Pusher credentials come from: the "Pusher" section (and the seed's PUSHER_* variables), or,
+/// in local mode, the embedded local server. This is the single mapping onto the protocol library's
+/// <see cref="ChannelsOptions"/>; everything else (auth, sends, webhook verification, pusher-js settings) reads those.
 /// </summary>
-internal sealed class PusherCredentials(IOptions<PusherOptions> pusher) : IConfigureOptions<ChannelsOptions>
+internal sealed class PusherCredentials(IOptions<PusherOptions> pusher, EmbeddedChannels embedded) : IConfigureOptions<ChannelsOptions>
 {
     public void Configure(ChannelsOptions options)
     {
         var p = pusher.Value;
+        if (embedded.Server is { } local)
+        {
+            var client = local.CreateClientOptions();
+            options.AppId = client.AppId;
+            options.Key = client.Key;
+            options.Secret = client.Secret;
+            options.Host = client.Host;
+            options.Port = client.Port;
+            options.Scheme = client.Scheme;
+            options.EncryptionMasterKeyBase64 = embedded.MasterKeyBase64;
+            options.Timeout = p.Timeout;
+            return;
+        }
         options.AppId = p.AppId?.Trim() ?? "";
         options.Key = p.Key?.Trim() ?? "";
         options.Secret = p.Secret?.Trim() ?? "";

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Security.Cryptography;
 using AdminConsole.Channels;
 using AdminConsole.Web.Occupancy;
-using AdminConsole.Web.Pusher;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -14,7 +13,7 @@ namespace AdminConsole.Web.Webhooks;
 /// then the delivery is stored by <see cref="WebhookIngestor"/> and answered 200 only once committed, so an
 /// acknowledged webhook survives a crash. Every refusal is recorded for the delivery log.
 /// </summary>
-public sealed class WebhookReceiver(WebhookIngestor ingestor, IOptionsMonitor<PusherOptions> options, TimeProvider time)
+public sealed class WebhookReceiver(WebhookIngestor ingestor, IOptionsMonitor<ChannelsOptions> options, TimeProvider time)
 {
     /// <summary>Pusher's batches are a few KB; 1 MB leaves room without letting anyone park large bodies here.</summary>
     public const int MaxBodyBytes = 1024 * 1024;

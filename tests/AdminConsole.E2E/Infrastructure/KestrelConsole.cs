@@ -30,6 +30,9 @@ public class KestrelConsole : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Development");
         builder.UseSetting("ConnectionStrings:Console", $"Data Source={_db}");
+        // Without Pusher credentials the console hosts its local Channels server: on any free port here, since
+        // test hosts run side by side (and a developer's console may hold 6001).
+        builder.UseSetting("Pusher:Local:Port", "0");
         foreach (var (key, value) in Settings)
             builder.UseSetting(key, value);
     }

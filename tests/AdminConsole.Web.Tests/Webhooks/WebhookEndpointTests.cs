@@ -171,8 +171,14 @@ public class WebhookEndpointTests(WebhookConsole console) : IClassFixture<Webhoo
             await db.ChannelStates.CountAsync()));
 }
 
+/// <summary>The console with no app credentials and local mode off: nothing to verify webhooks with.</summary>
+public sealed class UnconfiguredConsole : Infrastructure.ConsoleFactory
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Pusher:Local:Enabled", "false")];
+}
+
 /// <summary>Without app credentials a webhook cannot be verified: it is refused, and the reason says what to configure.</summary>
-public class WebhookWithoutCredentialsTests(Infrastructure.ConsoleFactory console) : IClassFixture<Infrastructure.ConsoleFactory>
+public class WebhookWithoutCredentialsTests(UnconfiguredConsole console) : IClassFixture<UnconfiguredConsole>
 {
     [Fact]
     public async Task Webhook_is_refused_with_401_naming_the_missing_settings()

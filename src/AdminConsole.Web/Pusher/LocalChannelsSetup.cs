@@ -1,0 +1,211 @@
+using System.Security.Cryptography;
+using AdminConsole.LocalChannels;
+using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Occupancy;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AdminConsole.Web.Pusher;
+
+/// <summary>The "Pusher:Local" section: the Channels server the console hosts itself when it has no Pusher app.</summary>
+public sealed class LocalChannelsSettings
+{
+    public const string Section = "Pusher:Local";
+
+    /// <summary>
+    /// Whether the console hosts the local server when it has no Pusher credentials. Unset: only in Development. A
+    /// production console without credentials is misconfigured, and its users' browsers would look for the server on
+    /// their own machines. False: stay unconfigured (auth and sends answer 503).
+    /// </summary>
+    public bool? Enabled { get; set; }
+
+    /// <summary>Loopback port for pusher-js and the HTTP API; when taken, any free port. 0: always a free one.</summary>
+    public int Port { get; set; } = 6001;
+
+    /// <summary>The app key pusher-js connects with (public; the secret is generated on every start).</summary>
+    public string Key { get; set; } = "local-console";
+
+    /// <summary>channel_vacated / member_removed wait this long, as Pusher does (3 s); tests set 0.</summary>
+    public TimeSpan VacatedDelay { get; set; } = TimeSpan.FromSeconds(3);
+}
+
+public static partial class LocalChannelsSetup
+{
+    /// <summary>
+    /// Local mode: with Pusher enabled but no credentials (the Development default, a fresh clone), the console hosts
+    /// the local Pusher-protocol server on loopback and <see cref="PusherCredentials"/> points the protocol library,
+    /// the auth endpoints, webhook verification and the pages' pusher-js at it. With credentials the console uses
+    /// Pusher and hosts nothing.
+    /// </summary>
+    public static void AddLocalChannels(this WebApplicationBuilder builder)
+    {
+        var pusher = builder.Configuration.GetSection(PusherOptions.Section).Get<PusherOptions>() ?? new PusherOptions();
+        var local = builder.Configuration.GetSection(LocalChannelsSettings.Section).Get<LocalChannelsSettings>() ?? new LocalChannelsSettings();
+        // EF's design-time tools run Program only to build the host; they need no server.
+        var enabled = local.Enabled ?? builder.Environment.IsDevelopment();
+        if (!pusher.Enabled || pusher.HasCredentials || !enabled || EF.IsDesignTime)
+            return;
+        if (local.Port is < 0 or > 65535)
+            throw new InvalidOperationException($"{LocalChannelsSettings.Section}:Port must be between 0 and 65535.");
+
+        // Started when first needed, which is while the host starts (ChannelsOptions are validated on start), and
+        // not while the builder runs: a host built before the console's own would be taken for the console's by
+        // WebApplicationFactory, and commands such as create-admin would start a server for nothing.
+        builder.Services.Replace(ServiceDescriptor.Singleton(sp =>
+            Start(local, pusher.EncryptionMasterKeyBase64, new EmbeddedServerLogs(sp.GetRequiredService<ILoggerFactory>()))));
+        builder.Services.AddHostedService<LocalChannelsLifetime>();
+    }
+
+    private static EmbeddedChannels Start(LocalChannelsSettings local, string? configuredMasterKey, ILoggerFactory logs)
+    {
+        var options = new LocalChannelsOptions
+        {
+            AppId = "local",
+            Key = local.Key,
+            // Per start and never written anywhere: nothing outside this process can sign for the local app.
+            Secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
+            Webhooks = { VacatedDelay = local.VacatedDelay },
+        };
+        var masterKey = string.IsNullOrWhiteSpace(configuredMasterKey)
+            // So private-encrypted-class-{id} works end to end without configuration; pusher-js gets each channel's
+            // shared secret from /pusher/auth, so a new key per start costs nothing but a resubscribe.
+            ? Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))
+            : configuredMasterKey.Trim();
+
+        // DI factories are synchronous. Starting Kestrel on loopback takes milliseconds and needs no caller context
+        // (ASP.NET Core has no SynchronizationContext), so blocking here once, during host start, is safe.
+        LocalChannelsServer server;
+        int? requested = null;
+        try
+        {
+            server = LocalChannelsServer.StartAsync(options, local.Port, logs).GetAwaiter().GetResult();
+        }
+        catch (IOException ex) when (local.Port != 0 && ex.InnerException is AddressInUseException)
+        {
+            // Another console (or a standalone local server) has the port: any free one works, since pages get it from us.
+            server = LocalChannelsServer.StartAsync(options, 0, logs).GetAwaiter().GetResult();
+            requested = local.Port;
+        }
+        return new EmbeddedChannels(server, masterKey, requested);
+    }
+
+    /// <summary>
+    /// Once Kestrel listens, the local server delivers its webhooks to this console's /pusher/webhook (real, signed,
+    /// through the same path Pusher's take); on stop, the local server closes its clients and stops.
+    /// </summary>
+    private sealed partial class LocalChannelsLifetime(EmbeddedChannels embedded, IServer server, OccupancyReconciler reconciler,
+        ILogger<LocalChannelsLifetime> logger) : IHostedLifecycleService
+    {
+        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public async Task StartedAsync(CancellationToken cancellationToken)
+        {
+            var local = embedded.Server!;
+            var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            var webhookUrl = WebhookUrl(addresses);
+            if (webhookUrl is not null)
+                local.Webhooks.SetUrls([webhookUrl]);
+            embedded.WebhookUrl = webhookUrl;
+            if (embedded.RequestedPort is { } taken)
+                LogPortTaken(logger, taken, local.Port);
+            LogStarted(logger, local.Host, local.Port, webhookUrl ?? "nowhere (the console has no HTTP address)");
+
+            // The local server starts empty, so whatever the projection says is online from the previous run is
+            // stale (that server stopped without sending member_removed): one reconcile clears it, audited as such.
+            var result = await reconciler.RunAsync(Actor.System, cancellationToken);
+            if (!result.Succeeded)
+                LogReconcileFailed(logger, result.Message);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public async Task StoppedAsync(CancellationToken cancellationToken) => await embedded.DisposeAsync();
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Local mode: no Pusher credentials are configured, so the console hosts a local Channels server at {Host}:{Port}; its webhooks go to {WebhookUrl}. Set PUSHER_APP_ID, PUSHER_KEY and PUSHER_SECRET to use a Pusher app instead.")]
+        private static partial void LogStarted(ILogger logger, string host, int port, string webhookUrl);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Local mode: the start-up reconcile with the fresh local server did not run: {Reason}")]
+        private static partial void LogReconcileFailed(ILogger logger, string reason);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Local mode: port {Requested} is in use; the local Channels server listens on {Port} instead.")]
+        private static partial void LogPortTaken(ILogger logger, int requested, int port);
+    }
+
+    /// <summary>
+    /// The console's own /pusher/webhook as the local server (on loopback) can reach it: an http address if there is
+    /// one, with wildcard hosts made loopback. Null under TestServer, which has no address.
+    /// </summary>
+    internal static string? WebhookUrl(IEnumerable<string> addresses)
+    {
+        var uris = addresses
+            .Select(a => Uri.TryCreate(a.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var u) ? u : null)
+            .OfType<Uri>()
+            .OrderBy(u => u.Scheme == Uri.UriSchemeHttp ? 0 : 1)
+            .ToList();
+        if (uris.Count == 0) return null;
+        var uri = uris[0];
+        var host = uri.Host switch
+        {
+            "0.0.0.0" or "localhost" => "127.0.0.1",
+            "[::]" or "::" => "[::1]",
+            var h => uri.HostNameType == UriHostNameType.IPv6 ? $"[{h.Trim('[', ']')}]" : h,
+        };
+        return $"{uri.Scheme}://{host}:{uri.Port}/pusher/webhook";
+    }
+}
+
+/// <summary>
+/// The console's logging for the embedded server, without its host's lifetime messages: "Now listening on" and
+/// "Application started" would read as the console's own (and tools that look for the console's address would take
+/// the local server's). Its own messages, webhook delivery failures above all, go to the console's log.
+/// </summary>
+internal sealed class EmbeddedServerLogs(ILoggerFactory inner) : ILoggerFactory
+{
+    public ILogger CreateLogger(string categoryName) =>
+        categoryName.StartsWith("Microsoft.Hosting.Lifetime", StringComparison.Ordinal)
+            ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance
+            : inner.CreateLogger(categoryName);
+
+    public void AddProvider(ILoggerProvider provider) => inner.AddProvider(provider);
+
+    // The console's factory belongs to the console's host.
+    public void Dispose() { }
+}
+
+/// <summary>
+/// The local server the console hosts in local mode; <see cref="Server"/> is null when the console uses a Pusher app
+/// (or none). <see cref="PusherCredentials"/> reads it: it is what makes the local app "the" app.
+/// </summary>
+public sealed class EmbeddedChannels(LocalChannelsServer? server, string? masterKeyBase64, int? requestedPort = null) : IAsyncDisposable
+{
+    private int _disposed;
+
+    public static EmbeddedChannels None { get; } = new(null, null);
+
+    public LocalChannelsServer? Server { get; } = server;
+
+    /// <summary>The encryption master key of local mode (configured or generated per start).</summary>
+    internal string? MasterKeyBase64 { get; } = masterKeyBase64;
+
+    /// <summary>The configured port when it was taken and another was used.</summary>
+    internal int? RequestedPort { get; } = requestedPort;
+
+    /// <summary>Where the local server delivers webhooks, once the console listens.</summary>
+    public string? WebhookUrl { get; internal set; }
+
+    public bool IsLocal => Server is not null;
+
+    /// <summary>Stops the local server (its clients get close code 4200 and reconnect to the next start).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Server is not null && Interlocked.Exchange(ref _disposed, 1) == 0)
+            await Server.DisposeAsync();
+    }
+}
