@@ -10,7 +10,9 @@ namespace AdminConsole.Web.EventLog;
 /// <see cref="LivePublisher"/>). It tails the table by Id rather than asking each writer to publish: it only ever
 /// sees committed entries (a SaveChanges hook would run before the caller's transaction commits, or rolls
 /// back), in chain order, from every writer alike: pages, the webhook writer, background jobs, the CLI.
-/// The cost is one primary-key seek per interval.
+/// The cost is one primary-key seek per interval. Under a webhook flood it reads only the newest entries a page can
+/// show (the publisher keeps <see cref="LivePublisher.MaxActivity"/>) and reports the rest as omitted, instead of
+/// materialising every row written since the last tick.
 /// </summary>
 internal sealed partial class EventLogFeed(
     IServiceScopeFactory scopes,
@@ -19,8 +21,6 @@ internal sealed partial class EventLogFeed(
     IOptions<EventLogOptions> options,
     ILogger<EventLogFeed> logger) : BackgroundService
 {
-    private const int MaxPerRead = 500;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         long last;
@@ -34,15 +34,19 @@ internal sealed partial class EventLogFeed(
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-                List<AuditEntry> fresh;
-                do
+                var newest = await db.AuditEntries.MaxAsync(e => (long?)e.Id, stoppingToken) ?? last;
+                var skipped = 0;
+                if (newest - last > LivePublisher.MaxActivity)
                 {
-                    var after = last;
-                    fresh = await db.AuditEntries.AsNoTracking().Where(e => e.Id > after).OrderBy(e => e.Id).Take(MaxPerRead).ToListAsync(stoppingToken);
-                    if (fresh.Count == 0) break;
-                    live.PostActivity(fresh);
-                    last = fresh[^1].Id;
-                } while (fresh.Count == MaxPerRead);
+                    // Ids are contiguous (the chain guarantees it), so the gap is exactly what pages will not see.
+                    skipped = (int)Math.Min(int.MaxValue, newest - LivePublisher.MaxActivity - last);
+                    last = newest - LivePublisher.MaxActivity;
+                }
+                var after = last;
+                var fresh = await db.AuditEntries.AsNoTracking().Where(e => e.Id > after && e.Id <= newest).OrderBy(e => e.Id).ToListAsync(stoppingToken);
+                if (fresh.Count > 0 || skipped > 0)
+                    live.PostActivity(fresh, skipped);
+                last = newest;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

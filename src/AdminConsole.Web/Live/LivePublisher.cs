@@ -25,7 +25,7 @@ public sealed partial class LivePublisher(
     private const int MaxChannels = 500;
     private const int MaxMembers = 500;
     private const int MaxEvents = 200;
-    private const int MaxActivity = 200;
+    internal const int MaxActivity = 200;
 
     private readonly Lock _gate = new();
     private Pending _pending = new();
@@ -49,10 +49,13 @@ public sealed partial class LivePublisher(
     }
 
     /// <summary>Any feature that committed audit entries publishes them here for the live event log.</summary>
-    public void PostActivity(IEnumerable<AuditEntry> entries)
+    public void PostActivity(IEnumerable<AuditEntry> entries, int skipped = 0)
     {
         lock (_gate)
+        {
+            _pending.OmittedActivity += skipped;
             Keep(_pending.Activity, entries.Select(ToView), MaxActivity, ref _pending.OmittedActivity);
+        }
         _wake.Writer.TryWrite(true);
     }
 
