@@ -30,7 +30,9 @@ public static class ChannelAuthEndpoints
         services.TryAddSingleton<AuditTrail>();
         services.AddSingleton<MembershipCache>();
         services.AddSingleton<MembershipChangeInterceptor>();
-        services.ConfigureDbContext<AppDbContext>((sp, o) => o.AddInterceptors(sp.GetRequiredService<MembershipChangeInterceptor>()));
+        services.AddSingleton<MembershipCommitInterceptor>();
+        services.ConfigureDbContext<AppDbContext>((sp, o) => o.AddInterceptors(
+            sp.GetRequiredService<MembershipChangeInterceptor>(), sp.GetRequiredService<MembershipCommitInterceptor>()));
         services.AddSingleton<ChannelAuthorizer>();
         services.AddSingleton<AuthDecisionRecorder>();
         services.AddHostedService(sp => sp.GetRequiredService<AuthDecisionRecorder>());

@@ -11,6 +11,8 @@ namespace AdminConsole.Web.Auth;
 /// Invalidates <see cref="MembershipCache"/> whenever a save touches class memberships, classes, role assignments
 /// or users, so pages that change them cannot forget to. The version is bumped before the save (no reader caches
 /// the old state under the new version) and again after the commit (a reader that loaded in between is dropped).
+/// Inside an explicit transaction (user and role changes run several saves in one) "after the commit" is the
+/// transaction's commit or rollback, not the save: a reader in between still sees the old rows.
 /// </summary>
 internal sealed class MembershipChangeInterceptor(MembershipCache cache) : SaveChangesInterceptor
 {
@@ -57,6 +59,14 @@ internal sealed class MembershipChangeInterceptor(MembershipCache cache) : SaveC
 
     private void Done(DbContext? context)
     {
+        if (context is null || context.Database.CurrentTransaction is not null)
+            return; // MembershipCommitInterceptor finishes it when the transaction ends
+        if (Pending.Remove(context))
+            cache.InvalidateAll();
+    }
+
+    internal void TransactionEnded(DbContext? context)
+    {
         if (context is not null && Pending.Remove(context))
             cache.InvalidateAll();
     }
@@ -70,5 +80,27 @@ internal sealed class MembershipChangeInterceptor(MembershipCache cache) : SaveC
                 return true;
         }
         return false;
+    }
+}
+
+/// <summary>Completes <see cref="MembershipChangeInterceptor"/>'s invalidation when an explicit transaction ends.</summary>
+internal sealed class MembershipCommitInterceptor(MembershipChangeInterceptor changes) : DbTransactionInterceptor
+{
+    public override void TransactionCommitted(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData) =>
+        changes.TransactionEnded(eventData.Context);
+
+    public override Task TransactionCommittedAsync(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        changes.TransactionEnded(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    public override void TransactionRolledBack(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData) =>
+        changes.TransactionEnded(eventData.Context);
+
+    public override Task TransactionRolledBackAsync(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        changes.TransactionEnded(eventData.Context);
+        return Task.CompletedTask;
     }
 }
