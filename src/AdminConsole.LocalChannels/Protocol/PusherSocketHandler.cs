@@ -314,8 +314,9 @@ public sealed class PusherSocketHandler
             }
             else
             {
-                connection.Send(Frames.Event("pusher_internal:subscription_succeeded", channel, "{}"));
-                SubscriptionCountChanged(state);
+                // The count's webhook is recorded before the client hears it is subscribed, as every webhook is.
+                SubscriptionCountChanged(state, beforeBroadcast: () =>
+                    connection.Send(Frames.Event("pusher_internal:subscription_succeeded", channel, "{}")));
             }
             return SubscribeOutcome.Subscribed;
         });
@@ -349,11 +350,17 @@ public sealed class PusherSocketHandler
         lock (_cacheMissGate) _cacheMissReported.Remove(channel);
     }
 
-    private void SubscriptionCountChanged(ChannelState state)
+    /// <param name="beforeBroadcast">Sent after the webhook is recorded and before the count frames go out.</param>
+    private void SubscriptionCountChanged(ChannelState state, Action? beforeBroadcast = null)
     {
-        if (!_options.Webhooks.SubscriptionCount) return;
+        if (!_options.Webhooks.SubscriptionCount)
+        {
+            beforeBroadcast?.Invoke();
+            return;
+        }
         var count = state.Subscribers.Length;
         _webhooks.SubscriptionCount(state.Name, count);
+        beforeBroadcast?.Invoke();
         if (count == 0) return;
         var frame = Frames.Event("pusher_internal:subscription_count", state.Name,
             Frames.Json(w => { w.WriteStartObject(); w.WriteNumber("subscription_count", count); w.WriteEndObject(); }));
