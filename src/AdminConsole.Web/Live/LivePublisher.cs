@@ -43,7 +43,6 @@ public sealed partial class LivePublisher(
             foreach (var m in group.Members)
                 if (!p.Overflow && p.Members.Add(m) && p.Members.Count > MaxMembers) p.Overflow = true;
             Keep(p.Events, group.Events, MaxEvents, ref p.OmittedEvents);
-            Keep(p.Activity, group.Activity, MaxActivity, ref p.OmittedActivity);
         }
         _wake.Writer.TryWrite(true);
     }
@@ -190,9 +189,6 @@ internal sealed class CommittedGroup
     public readonly HashSet<string> Channels = new(StringComparer.Ordinal);
     public readonly HashSet<(string Channel, string UserId)> Members = [];
     public readonly List<EventView> Events = [];
-    public readonly List<ActivityView> Activity = [];
-    // Kept whole here (a commit holds at most a few thousand); the publisher trims to what a screen can use.
-    public void AddActivity(ActivityView entry) => Activity.Add(entry);
 
     public void Add(long eventId, WebhookEvent e, long timeMs, long receivedMs, ProjectionChange change)
     {

@@ -1,3 +1,4 @@
+using AdminConsole.Web.Data;
 using AdminConsole.Channels;
 using Microsoft.Data.Sqlite;
 
@@ -24,7 +25,7 @@ internal sealed class OccupancyProjector : IDisposable
         // Ties between equal versions: the greater count, the greater event name, so arrival order never matters.
         // The member count is recounted from PresenceMembers (written just before): at most 100 members, and a
         // recount cannot drift the way an increment could.
-        _channel = Prepare(connection, transaction, """
+        _channel = PreparedSql.Prepare(connection, transaction, """
             INSERT INTO ChannelStates (Channel, Kind, Occupied, OccupiedSinceMs, OccupancyChangedMs, OccupancyVersion,
                                        SubscriptionCount, SubscriptionVersion, UserCount, LastEventName, LastEventMs, LastEventVersion)
             VALUES ($c, $kind, $occupied, $since, $changed, $ov, $count, $sv,
@@ -47,7 +48,7 @@ internal sealed class OccupancyProjector : IDisposable
                 LastEventVersion = max(LastEventVersion, excluded.LastEventVersion)
             RETURNING OccupancyVersion
             """, "$c", "$kind", "$occupied", "$since", "$changed", "$ov", "$count", "$sv", "$name", "$t", "$lv", "$recount");
-        _member = Prepare(connection, transaction, """
+        _member = PreparedSql.Prepare(connection, transaction, """
             INSERT INTO PresenceMembers (Channel, UserId, Present, SinceMs, Version) VALUES ($c, $u, $present, $t, $v)
             ON CONFLICT (Channel, UserId) DO UPDATE SET Present = excluded.Present, SinceMs = excluded.SinceMs, Version = excluded.Version
             WHERE excluded.Version > PresenceMembers.Version
@@ -130,23 +131,7 @@ internal sealed class OccupancyProjector : IDisposable
         };
     }
 
-    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction transaction, string sql, params string[] parameters)
-    {
-        var cmd = connection.CreateCommand();
-        cmd.Transaction = transaction;
-        cmd.CommandText = sql;
-        foreach (var p in parameters)
-            cmd.Parameters.Add(new SqliteParameter(p, null));
-        cmd.Prepare();
-        return cmd;
-    }
-
-    private static int Run(SqliteCommand cmd, params object?[] values)
-    {
-        for (var i = 0; i < values.Length; i++)
-            cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
-        return cmd.ExecuteNonQuery();
-    }
+    private static int Run(SqliteCommand cmd, params object?[] values) => cmd.Bind(values).ExecuteNonQuery();
 
     private static object? RunScalar(SqliteCommand cmd, params object?[] values)
     {

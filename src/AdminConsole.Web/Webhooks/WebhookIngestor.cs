@@ -200,18 +200,18 @@ internal sealed class IngestStatements : IDisposable
     public IngestStatements(SqliteConnection connection, SqliteTransaction transaction)
     {
         // A repeated body (Pusher retries) conflicts on the hash: count it and report the first delivery's id.
-        _batch = Prepare(connection, transaction, """
+        _batch = PreparedSql.Prepare(connection, transaction, """
             INSERT INTO WebhookBatches (ReceivedMs, TimeMs, BodySha256, Body, EventCount, DuplicateCount, LastDuplicateMs)
             VALUES ($received, $time, $sha, $body, $count, 0, NULL)
             ON CONFLICT (BodySha256) DO UPDATE SET DuplicateCount = DuplicateCount + 1, LastDuplicateMs = excluded.ReceivedMs
             RETURNING Id, DuplicateCount
             """, "$received", "$time", "$sha", "$body", "$count");
-        _event = Prepare(connection, transaction, """
+        _event = PreparedSql.Prepare(connection, transaction, """
             INSERT INTO WebhookEvents (BatchId, Position, TimeMs, ReceivedMs, Name, Channel, UserId, EventName, Data, SocketId, SubscriptionCount)
             VALUES ($batch, $position, $time, $received, $name, $channel, $user, $event, $data, $socket, $count)
             RETURNING Id
             """, "$batch", "$position", "$time", "$received", "$name", "$channel", "$user", "$event", "$data", "$socket", "$count");
-        _rejection = Prepare(connection, transaction, """
+        _rejection = PreparedSql.Prepare(connection, transaction, """
             INSERT INTO WebhookRejections (ReceivedMs, RemoteAddress, FailedCheck, Reason, BodySha256, BodyLength, Status)
             VALUES ($received, $remote, $check, $reason, $sha, $length, $status)
             """, "$received", "$remote", "$check", "$reason", "$sha", "$length", "$status");
@@ -226,7 +226,7 @@ internal sealed class IngestStatements : IDisposable
 
     public (long BatchId, bool Duplicate) InsertBatch(VerifiedDelivery d)
     {
-        Set(_batch, d.ReceivedMs, d.Webhook.TimeMs, d.BodySha256, d.Body, d.Webhook.Events.Count);
+        _batch.Bind(d.ReceivedMs, d.Webhook.TimeMs, d.BodySha256, d.Body, d.Webhook.Events.Count);
         using var reader = _batch.ExecuteReader();
         reader.Read();
         return (reader.GetInt64(0), reader.GetInt32(1) > 0);
@@ -234,32 +234,16 @@ internal sealed class IngestStatements : IDisposable
 
     public long InsertEvent(long batchId, int position, VerifiedDelivery d, WebhookEvent e)
     {
-        Set(_event, batchId, position, d.Webhook.TimeMs, d.ReceivedMs, e.Name, e.Channel, e.UserId, e.Event, e.Data, e.SocketId, e.SubscriptionCount);
+        _event.Bind(batchId, position, d.Webhook.TimeMs, d.ReceivedMs, e.Name, e.Channel, e.UserId, e.Event, e.Data, e.SocketId, e.SubscriptionCount);
         return (long)_event.ExecuteScalar()!;
     }
 
     public void InsertRejection(RejectedDelivery r)
     {
-        Set(_rejection, r.ReceivedMs, r.RemoteAddress, r.FailedCheck, r.Reason, r.BodySha256, r.BodyLength, r.Status);
+        _rejection.Bind(r.ReceivedMs, r.RemoteAddress, r.FailedCheck, r.Reason, r.BodySha256, r.BodyLength, r.Status);
         _rejection.ExecuteNonQuery();
     }
 
-    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction transaction, string sql, params string[] parameters)
-    {
-        var cmd = connection.CreateCommand();
-        cmd.Transaction = transaction;
-        cmd.CommandText = sql;
-        foreach (var p in parameters)
-            cmd.Parameters.Add(new SqliteParameter(p, null));
-        cmd.Prepare();
-        return cmd;
-    }
-
-    private static void Set(SqliteCommand cmd, params object?[] values)
-    {
-        for (var i = 0; i < values.Length; i++)
-            cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
-    }
 
     public void Dispose()
     {
