@@ -64,7 +64,7 @@
         for (const m of changes) {
             if (m.channel !== members.dataset.presenceChannel) continue;
             [...members.children].find(li => li.dataset.userId === m.userId)?.remove();
-            if (m.present) members.append(memberItem(m));
+            if (m.present) members.append(consoleLive.memberItem(m));
         }
     });
 
@@ -81,17 +81,4 @@
         }
         while (events.tBodies[0].rows.length > 50) events.tBodies[0].lastElementChild.remove();
     });
-
-    function memberItem(m) {
-        const li = document.createElement('li');
-        li.className = 'list-group-item d-flex justify-content-between';
-        li.dataset.userId = m.userId;
-        const name = document.createElement('span');
-        name.textContent = m.displayName || m.userId;
-        const since = document.createElement('span');
-        since.className = 'small text-body-secondary';
-        since.append('since ', consoleLive.timeElement(m.sinceMs));
-        li.append(name, ' ', since);
-        return li;
-    }
 })();

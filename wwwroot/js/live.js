@@ -41,6 +41,20 @@
         return t;
     }
 
+    // A presence member as the Channels detail and Presence pages list them.
+    function memberItem(m) {
+        const li = document.createElement('li');
+        li.className = 'list-group-item d-flex justify-content-between';
+        li.dataset.userId = m.userId;
+        const name = document.createElement('span');
+        name.textContent = m.displayName || m.userId;
+        const since = document.createElement('span');
+        since.className = 'small text-body-secondary';
+        since.append('since ', timeElement(m.sinceMs));
+        li.append(name, ' ', since);
+        return li;
+    }
+
     const connection = new signalR.HubConnectionBuilder()
         .withUrl('/hubs/console')
         .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ctx => Math.min(30000, 500 * 2 ** Math.min(ctx.previousRetryCount, 6)) })
@@ -68,5 +82,5 @@
 
     document.addEventListener('DOMContentLoaded', () => { formatTimes(); start(); });
 
-    window.consoleLive = { connection, on: (name, handler) => connection.on(name, handler), formatTimes, timeElement };
+    window.consoleLive = { connection, on: (name, handler) => connection.on(name, handler), formatTimes, timeElement, memberItem };
 })();

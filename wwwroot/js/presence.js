@@ -3,26 +3,13 @@
 (function () {
     'use strict';
 
-    function memberItem(m) {
-        const li = document.createElement('li');
-        li.className = 'list-group-item d-flex justify-content-between';
-        li.dataset.userId = m.userId;
-        const name = document.createElement('span');
-        name.textContent = m.displayName || m.userId;
-        const since = document.createElement('span');
-        since.className = 'small text-body-secondary';
-        since.append('since ', consoleLive.timeElement(m.sinceMs));
-        li.append(name, ' ', since);
-        return li;
-    }
-
     consoleLive.on('PresenceChanged', changes => {
         for (const m of changes) {
             const card = [...document.querySelectorAll('[data-presence-channel]')].find(c => c.dataset.presenceChannel === m.channel);
             if (!card) continue;
             const list = card.querySelector('[data-members]');
             [...list.children].find(li => li.dataset.userId === m.userId)?.remove();
-            if (m.present) list.append(memberItem(m));
+            if (m.present) list.append(consoleLive.memberItem(m));
             card.querySelector('[data-count]').textContent = String(list.children.length);
             card.querySelector('[data-nobody]').classList.toggle('d-none', list.children.length > 0);
         }

@@ -2,6 +2,7 @@ using System.Text;
 using AdminConsole.E2E.Infrastructure;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Tests.EventLog;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -57,7 +58,7 @@ public class EventLogTests(KestrelConsole console, Chromium chromium) : IClassFi
         Assert.EndsWith(".csv", download.SuggestedFilename);
         var file = Path.Combine(Path.GetTempPath(), $"eventlog-{Guid.NewGuid():N}.csv");
         await download.SaveAsAsync(file);
-        var csv = ParseCsv(File.ReadAllText(file, Encoding.UTF8).TrimStart('\uFEFF'));
+        var csv = Csv.Parse(File.ReadAllText(file, Encoding.UTF8).TrimStart('\uFEFF'));
         File.Delete(file);
 
         Assert.Equal(EventLogCsv.Header, csv[0]);
@@ -100,29 +101,5 @@ public class EventLogTests(KestrelConsole console, Chromium chromium) : IClassFi
         await Expect(rows.First.Locator("td[data-col=channel]")).ToHaveTextAsync("private-class-9");
         await rows.First.GetByTestId("expand").ClickAsync();
         await Expect(page.Locator("tr[data-testid=payload-row] pre").First).ToContainTextAsync("\"title\": \"Live\"");
-    }
-
-    private static List<string[]> ParseCsv(string text)
-    {
-        var rows = new List<string[]>();
-        var row = new List<string>();
-        var cell = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { cell.Append('"'); i++; }
-                else if (c == '"') quoted = false;
-                else cell.Append(c);
-            }
-            else if (c == '"') quoted = true;
-            else if (c == ',') { row.Add(cell.ToString()); cell.Clear(); }
-            else if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') { row.Add(cell.ToString()); cell.Clear(); rows.Add([.. row]); row.Clear(); i++; }
-            else cell.Append(c);
-        }
-        if (cell.Length > 0 || row.Count > 0) { row.Add(cell.ToString()); rows.Add([.. row]); }
-        return rows;
     }
 }
