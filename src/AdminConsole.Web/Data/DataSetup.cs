@@ -14,6 +14,7 @@ public static class DataSetup
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddOptions<DemoSeedOptions>().BindConfiguration(DemoSeedOptions.Section);
         builder.Services.AddHostedService<DatabaseInitializer>();
+        builder.Services.AddHostedService<WalCheckpointer>();
         builder.Services.AddHealthChecks().AddDbContextCheck<AppDbContext>(tags: ["ready"]);
     }
 

@@ -79,12 +79,37 @@ public sealed partial class WebhookIngestor : BackgroundService
         await base.StopAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// The writer runs on a thread of its own: its SQLite calls are synchronous anyway, and a dedicated thread keeps
+    /// a long commit from holding a thread-pool worker that the requests need (two cores here), and shows up by
+    /// name in a profile.
+    /// </summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                WriteUntilCompleted();
+                finished.SetResult();
+            }
+            catch (Exception ex)
+            {
+                finished.SetException(ex);
+            }
+        })
+        { Name = "webhook-writer", IsBackground = true };
+        thread.Start();
+        return finished.Task;
+    }
+
+    private void WriteUntilCompleted()
     {
         var reader = _queue.Reader;
         var group = new List<IngestWork>(MaxDeliveriesPerCommit);
         // Not cancelled by stoppingToken: the queue completes on stop and the loop drains it.
-        while (await reader.WaitToReadAsync(CancellationToken.None))
+        while (reader.WaitToReadAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult())
         {
             group.Clear();
             var events = 0;
@@ -93,15 +118,15 @@ public sealed partial class WebhookIngestor : BackgroundService
                 group.Add(work);
                 events += work.EventCount;
             }
-            await CommitGroupAsync(group);
+            CommitGroup(group);
         }
     }
 
-    private async Task CommitGroupAsync(List<IngestWork> group)
+    private void CommitGroup(List<IngestWork> group)
     {
         try
         {
-            var outcome = await CommitAsync(group);
+            var outcome = Commit(group);
             foreach (var work in group)
                 work.Complete();
             _live.Post(outcome);
@@ -111,7 +136,7 @@ public sealed partial class WebhookIngestor : BackgroundService
             // One bad delivery must not fail the others that shared its transaction: store each alone.
             LogGroupFailed(_logger, ex, group.Count);
             foreach (var work in group)
-                await CommitGroupAsync([work]);
+                CommitGroup([work]);
         }
         catch (Exception ex)
         {
@@ -120,13 +145,14 @@ public sealed partial class WebhookIngestor : BackgroundService
         }
     }
 
-    private async Task<CommittedGroup> CommitAsync(List<IngestWork> group)
+    private CommittedGroup Commit(List<IngestWork> group)
     {
-        await using var scope = _scopes.CreateAsyncScope();
+        using var scope = _scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        await db.Database.OpenConnectionAsync();
-        await using var transaction = await db.Database.BeginTransactionAsync();
+        db.Database.OpenConnection();
         var connection = (SqliteConnection)db.Database.GetDbConnection();
+        UseLargeCache(connection);
+        using var transaction = db.Database.BeginTransaction();
         var sqlTransaction = (SqliteTransaction)transaction.GetDbTransaction();
 
         using var statements = new IngestStatements(connection, sqlTransaction);
@@ -152,8 +178,19 @@ public sealed partial class WebhookIngestor : BackgroundService
         }
 
         statements.Complete();
-        await transaction.CommitAsync();
+        transaction.Commit();
         return committed;
+    }
+
+    /// <summary>
+    /// The default 2 MB page cache is smaller than the indexes one group touches, so pages were read back from the
+    /// OS every commit; the writer's pooled connection keeps 64 MB of them (allocated only as used).
+    /// </summary>
+    private static void UseLargeCache(SqliteConnection connection)
+    {
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA cache_size=-65536";
+        pragma.ExecuteNonQuery();
     }
 
     private static void Store(VerifiedDelivery d, IngestStatements statements, OccupancyProjector projector, CommittedGroup committed, DateTime now)
