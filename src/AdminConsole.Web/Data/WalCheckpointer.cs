@@ -13,8 +13,13 @@ namespace AdminConsole.Web.Data;
 /// </summary>
 internal sealed partial class WalCheckpointer(IServiceScopeFactory scopes, TimeProvider time, ILogger<WalCheckpointer> logger) : BackgroundService
 {
-    /// <summary>Often enough that the WAL stays small under a sustained burst (a few MB per interval).</summary>
-    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// Short on purpose: a checkpoint fsyncs the WAL and the database file, and while a large fsync is under way the
+    /// writer's next commit stalls (most likely waiting on pages under writeback). Measured at 680 webhook requests/s:
+    /// every 250 ms (about 45 MB of WAL each time), tiny commits took 40-55 ms and the p99 was 63 ms; every 50 ms,
+    /// p99 33 ms. An idle tick costs a fraction of a millisecond.
+    /// </summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
