@@ -6,6 +6,7 @@ using System.Net;
 using System.Security.Claims;
 using AdminConsole.Web.Classes;
 using AdminConsole.Web.Data;
+using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -22,13 +23,16 @@ using Microsoft.Extensions.Options;
 namespace AdminConsole.Benchmarks;
 
 /// <summary>
-/// <c>POST /pusher/auth</c> for signed-in students with class membership checks, on real Kestrel, the load
-/// generator in the same process (so on this machine both share its cores). Phases: warm-up, a sustained run at
-/// fixed concurrency, then a burst of every student authorizing at once. Every answer must be 200.
+/// <c>POST /pusher/auth</c> for signed-in students with class membership checks, on real Kestrel over loopback TCP,
+/// driven by <see cref="RawHttpClient"/> (pre-built requests on raw keep-alive sockets, so the generator's own CPU is
+/// small next to the console's; both still share this process and the machine's cores). Phases: warm-up, a baseline
+/// on <c>GET /health/live</c>, a sustained run at fixed concurrency, then bursts of every student authorizing once,
+/// each on their own connection with their own cookie. Every answer must be 200 with a signature, and every decision
+/// must reach the audit trail.
 /// </summary>
 public static class AuthScenario
 {
-    public const string Usage = "  auth [--users 1000] [--classes 40] [--concurrency 64] [--seconds 10]";
+    public const string Usage = "  auth [--users 1000] [--classes 40] [--concurrency 64] [--seconds 10] [--warmup 20] [--burst-windows 0,100,1000] [--repeats 3]";
 
     public static async Task<int> RunAsync(BenchArgs args)
     {
@@ -36,40 +40,96 @@ public static class AuthScenario
         var classCount = args.Int("classes", 40);
         var concurrency = args.Int("concurrency", 64);
         var seconds = args.Int("seconds", 10);
+        var warmup = args.Int("warmup", 20);
+        var repeats = args.Int("repeats", 3);
+        var windows = (args.Get("burst-windows") ?? "0,100,1000").Split(',').Select(w => TimeSpan.FromMilliseconds(int.Parse(w, System.Globalization.CultureInfo.InvariantCulture))).ToArray();
 
         using var console = new BenchConsole();
-        Console.WriteLine($"auth: load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")} at start; {users} students in {classCount} classes (3 each), console on {console.BaseUrl}, {Environment.ProcessorCount} cores, server GC={System.Runtime.GCSettings.IsServerGC}");
+        Console.WriteLine($"auth: load average {LoadAverage()} at start; {users} students in {classCount} classes (3 each), console on {console.BaseUrl}, " +
+                          $"{Environment.ProcessorCount} cores, server GC={System.Runtime.GCSettings.IsServerGC}; generator: raw HTTP/1.1 keep-alive sockets in this process");
         var students = await SeedAsync(console, users, classCount);
+        var uri = new Uri(console.BaseUrl);
+        var endPoint = new IPEndPoint(IPAddress.Parse(uri.Host), uri.Port);
+        var host = $"{uri.Host}:{uri.Port}";
+        RawHttpClient.RequestFactory Requests(Student s, string cookie) => new RawHttpClient.RequestFactory(host, s.CookieName, cookie, s.Body).Build();
 
-        using var http = new HttpClient(new SocketsHttpHandler
+        var sustainedClients = new List<RawHttpClient.Client>();
+        for (var i = 0; i < concurrency; i++)
+            sustainedClients.Add(await RawHttpClient.ConnectAsync(endPoint, Requests(students[i % students.Count], students[i % students.Count].Cookie)));
+        // Sustained: each connection is one student (their cookie, one of their class channels) authorizing again and again.
+
+        var authSent = 0L;
+        // Warm-up: tiered JIT needs many seconds on two cores before the code is what it will be; the snapshot loads.
+        var warm = await RawHttpClient.RunClosedLoopAsync(sustainedClients, TimeSpan.FromSeconds(warmup), auth: true);
+        authSent += warm.Tally.Latencies().Length;
+        var failures = warm.Tally.Failures;
+
+        var baseline = await MeasureAsync(() => RawHttpClient.RunClosedLoopAsync(sustainedClients, TimeSpan.FromSeconds(seconds), auth: false));
+        Report($"baseline GET /health/live ({concurrency} connections, {seconds} s)", baseline);
+
+        var sustained = await MeasureAsync(() => RawHttpClient.RunClosedLoopAsync(sustainedClients, TimeSpan.FromSeconds(seconds), auth: true));
+        Report($"/pusher/auth sustained ({concurrency} connections, {seconds} s)", sustained);
+        authSent += sustained.Requests;
+        failures += baseline.Failures + sustained.Failures;
+        foreach (var c in sustainedClients) c.Socket.Dispose();
+
+        // The bursts: each student on their own, already open connection (the page that loaded pusher-js), cookies fresh.
+        var burstClients = new List<RawHttpClient.Client>();
+        for (var i = 0; i < students.Count; i++)
+            burstClients.Add(await RawHttpClient.ConnectAsync(endPoint, Requests(students[i], students[i].Cookie)));
+        foreach (var c in burstClients)
         {
-            UseCookies = false,
-            MaxConnectionsPerServer = Math.Max(concurrency, users),
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-        }) { BaseAddress = new Uri(console.BaseUrl) };
+            await RawHttpClient.SendAsync(c, c.Requests.Live);
+            if ((await RawHttpClient.ReceiveAsync(c, null)).Status != 200) failures++;
+        }
+        // A burst is one short event on a shared machine: each shape runs several times, and each run is reported.
+        foreach (var window in windows)
+        for (var run = 1; run <= repeats; run++)
+        {
+            var sendSpan = TimeSpan.Zero;
+            var burst = await MeasureAsync(() => RawHttpClient.BurstAsync(burstClients, window, t => sendSpan = t));
+            Report(window == TimeSpan.Zero
+                ? $"burst {run}/{repeats}: {students.Count} students at once (all sent back to back, the last {sendSpan.TotalMilliseconds:0.0} ms after the first)"
+                : $"burst {run}/{repeats}: {students.Count} students spread evenly over {window.TotalMilliseconds:0} ms ({students.Count / window.TotalSeconds:0} arrivals/s)", burst);
+            authSent += burst.Requests;
+            failures += burst.Failures;
+        }
 
-        // Warm-up: JIT, connection pool, the membership snapshot.
-        await RunForAsync(http, students, concurrency, TimeSpan.FromSeconds(2));
-
-        // What this machine gives any request right now (it is shared): the same harness on GET /health/live.
-        var baseline = await RunForAsync(http, students, concurrency, TimeSpan.FromSeconds(Math.Max(2, seconds / 2)), baseline: true);
-        Report($"baseline GET /health/live ({concurrency} concurrent)", baseline);
-
-        var sustained = await RunForAsync(http, students, concurrency, TimeSpan.FromSeconds(seconds));
-        Report($"sustained ({concurrency} concurrent, {seconds} s)", sustained);
-
-        // The burst: every student's browser asks at the same moment (e.g. the bell, everyone opens the page).
-        var burst = await BurstAsync(http, students);
-        Report($"burst ({students.Count} students at once)", burst);
+        // The same burst when every cookie was issued more than the stamp validation interval ago (students who signed
+        // in before class): each first request checks the security stamp against the database and re-issues the cookie.
+        for (var run = 1; run <= repeats; run++)
+        {
+            var stale = await MintCookiesAsync(console, students, issuedAgo: TimeSpan.FromMinutes(10));
+            for (var i = 0; i < burstClients.Count; i++)
+                burstClients[i] = new RawHttpClient.Client(burstClients[i].Socket, Requests(students[i], stale[i]));
+            var staleBurst = await MeasureAsync(() => RawHttpClient.BurstAsync(burstClients, TimeSpan.Zero));
+            Report($"burst {run}/{repeats}: {students.Count} students at once, cookies issued 10 min ago (each due for a security stamp check)", staleBurst);
+            Console.WriteLine($"  cookies renewed by the server in that burst: {burstClients.Count(c => c.Requests.Renewals > 0)} of {burstClients.Count}");
+            authSent += staleBurst.Requests;
+            failures += staleBurst.Failures;
+        }
+        foreach (var c in burstClients) c.Socket.Dispose();
 
         await console.DrainAuditAsync();
         var audited = await console.CountAuditAsync();
-        Console.WriteLine($"audit entries written: {audited}");
-        var failures = baseline.Failures + sustained.Failures + burst.Failures;
-        return failures == 0 ? 0 : 1;
+        Console.WriteLine($"audit: {audited} channel.auth entries written for {authSent} authorization requests{(audited == authSent ? "" : " — MISMATCH")}");
+        Console.WriteLine($"non-200 or unsigned answers: {failures}; load average {LoadAverage()} at the end");
+        return failures == 0 && audited == authSent ? 0 : 1;
     }
 
-    private sealed record Student(string Cookie, string Channel);
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+
+    private static async Task<Result> MeasureAsync(Func<Task<(RawHttpClient.Tally Tally, TimeSpan Elapsed)>> phase)
+    {
+        var cpu = Environment.CpuUsage.TotalTime;
+        Server.Take();
+        var (tally, elapsed) = await phase();
+        var latencies = tally.Latencies();
+        return new Result(latencies.Length, tally.Failures, elapsed, latencies, Environment.CpuUsage.TotalTime - cpu, Server.Take());
+    }
+
+    /// <param name="Body">The form pusher-js would post: a socket id of its own and one of the student's class channels.</param>
+    private sealed record Student(AppUser User, string CookieName, string Cookie, string Body);
 
     /// <param name="Cpu">CPU time this process (console and load generator) used during the phase.</param>
     /// <param name="ServerMs">ASP.NET Core's own http.server.request.duration for the phase's requests: time inside the server, without the client's queueing.</param>
@@ -112,77 +172,8 @@ public static class AuthScenario
         // On a shared machine the wall-clock rate depends on the neighbours; CPU per request does not.
         var perRequestUs = r.Cpu.TotalMicroseconds / Math.Max(1, r.Requests);
         Console.WriteLine($"  CPU: {r.Cpu.TotalSeconds:0.00} s of {Environment.ProcessorCount * r.Elapsed.TotalSeconds:0.00} core-seconds available " +
-                          $"({r.Cpu / (Environment.ProcessorCount * r.Elapsed):P0}); {perRequestUs:0} µs per request (console + load generator) " +
+                          $"({r.Cpu / (Environment.ProcessorCount * r.Elapsed):P0}); {perRequestUs:0} µs per request (console + load generator, one process) " +
                           $"= {Environment.ProcessorCount * 1_000_000 / perRequestUs:0} req/s if this process had all {Environment.ProcessorCount} cores");
-    }
-
-    private static async Task<Result> RunForAsync(HttpClient http, IReadOnlyList<Student> students, int concurrency, TimeSpan duration, bool baseline = false)
-    {
-        var latencies = new List<double>[concurrency];
-        var failures = 0;
-        var cpu = Environment.CpuUsage.TotalTime;
-        Server.Take();
-        var stop = Stopwatch.StartNew();
-        var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
-        {
-            var mine = latencies[w] = new List<double>(1 << 16);
-            var n = w;
-            while (stop.Elapsed < duration)
-            {
-                var s = students[n++ % students.Count];
-                var (ok, ms) = baseline ? await BaselineAsync(http, s) : await AuthorizeAsync(http, s, n);
-                mine.Add(ms);
-                if (!ok) Interlocked.Increment(ref failures);
-            }
-        })).ToArray();
-        await Task.WhenAll(workers);
-        var elapsed = stop.Elapsed;
-        var all = latencies.SelectMany(l => l).ToArray();
-        return new Result(all.Length, failures, elapsed, all, Environment.CpuUsage.TotalTime - cpu, Server.Take());
-    }
-
-    private static async Task<Result> BurstAsync(HttpClient http, IReadOnlyList<Student> students)
-    {
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var failures = 0;
-        var latencies = new double[students.Count];
-        var tasks = students.Select((s, i) => Task.Run(async () =>
-        {
-            await start.Task;
-            var (ok, ms) = await AuthorizeAsync(http, s, 1_000_000 + i);
-            latencies[i] = ms;
-            if (!ok) Interlocked.Increment(ref failures);
-        })).ToArray();
-        var cpu = Environment.CpuUsage.TotalTime;
-        Server.Take();
-        var clock = Stopwatch.StartNew();
-        start.SetResult();
-        await Task.WhenAll(tasks);
-        return new Result(students.Count, failures, clock.Elapsed, latencies, Environment.CpuUsage.TotalTime - cpu, Server.Take());
-    }
-
-    /// <summary>The same client, cookie and connection against the cheapest endpoint: what the pipeline and loopback TCP cost here.</summary>
-    private static async Task<(bool Ok, double Ms)> BaselineAsync(HttpClient http, Student s)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/health/live");
-        request.Headers.Add("Cookie", s.Cookie);
-        var t0 = Stopwatch.GetTimestamp();
-        using var response = await http.SendAsync(request);
-        await response.Content.ReadAsByteArrayAsync();
-        return (response.StatusCode == HttpStatusCode.OK, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-    }
-
-    private static async Task<(bool Ok, double Ms)> AuthorizeAsync(HttpClient http, Student s, int n)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/pusher/auth")
-        {
-            Content = new FormUrlEncodedContent([new("socket_id", $"{n}.{n * 7 % 100000}"), new("channel_name", s.Channel)]),
-        };
-        request.Headers.Add("Cookie", s.Cookie);
-        var t0 = Stopwatch.GetTimestamp();
-        using var response = await http.SendAsync(request);
-        await response.Content.ReadAsByteArrayAsync();
-        return (response.StatusCode == HttpStatusCode.OK, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
     }
 
     /// <summary>
@@ -190,7 +181,7 @@ public static class AuthScenario
     /// PBKDF2), and for each student the auth cookie the sign-in page would have issued: the same ticket format,
     /// protected by the console's own data-protection keys.
     /// </summary>
-    private static async Task<IReadOnlyList<Student>> SeedAsync(BenchConsole console, int count, int classCount)
+    private static async Task<List<Student>> SeedAsync(BenchConsole console, int count, int classCount)
     {
         await using var scope = console.Services.CreateAsyncScope();
         var sp = scope.ServiceProvider;
@@ -216,19 +207,36 @@ public static class AuthScenario
         }
         await db.SaveChangesAsync();
 
-        var principals = sp.GetRequiredService<IUserClaimsPrincipalFactory<AppUser>>();
-        var cookieOptions = sp.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(IdentityConstants.ApplicationScheme);
-        var students = new List<Student>();
-        for (var i = 0; i < users.Count; i++)
+        var students = users.Select((user, i) =>
         {
-            var principal = await principals.CreateAsync(users[i]);
-            var ticket = new AuthenticationTicket(principal, new AuthenticationProperties { IssuedUtc = DateTimeOffset.UtcNow, ExpiresUtc = DateTimeOffset.UtcNow.AddHours(1) }, IdentityConstants.ApplicationScheme);
-            var cookie = $"{cookieOptions.Cookie.Name}={cookieOptions.TicketDataFormat.Protect(ticket)}";
-            // Each student subscribes to one of their classes' channels (private or presence).
+            // Each student subscribes to one of their classes' channels (private or presence), with a socket id of their own.
             var classId = classes[(i + (i % 3) * 7) % classCount].Id;
-            students.Add(new Student(cookie, i % 2 == 0 ? ChannelNames.PrivateClass(classId) : ChannelNames.PresenceClass(classId)));
+            var channel = i % 2 == 0 ? ChannelNames.PrivateClass(classId) : ChannelNames.PresenceClass(classId);
+            return new Student(user, "", "", $"socket_id={i + 1}.{(i * 7919) % 1000000}&channel_name={channel}");
+        }).ToList();
+        var cookies = await MintCookiesAsync(console, students, TimeSpan.Zero);
+        var name = console.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(IdentityConstants.ApplicationScheme).Cookie.Name!;
+        return students.Select((s, i) => s with { CookieName = name, Cookie = cookies[i] }).ToList();
+    }
+
+    /// <summary>
+    /// For each student the auth cookie value the sign-in page would have issued <paramref name="issuedAgo"/> ago
+    /// (hashing a thousand passwords would only time PBKDF2): the same ticket, protected with the console's own keys.
+    /// </summary>
+    private static async Task<string[]> MintCookiesAsync(BenchConsole console, IReadOnlyList<Student> students, TimeSpan issuedAgo)
+    {
+        await using var scope = console.Services.CreateAsyncScope();
+        var principals = scope.ServiceProvider.GetRequiredService<IUserClaimsPrincipalFactory<AppUser>>();
+        var cookieOptions = scope.ServiceProvider.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(IdentityConstants.ApplicationScheme);
+        var issued = DateTimeOffset.UtcNow - issuedAgo;
+        var cookies = new string[students.Count];
+        for (var i = 0; i < students.Count; i++)
+        {
+            var principal = await principals.CreateAsync(students[i].User);
+            var ticket = new AuthenticationTicket(principal, new AuthenticationProperties { IssuedUtc = issued, ExpiresUtc = issued.AddHours(1) }, IdentityConstants.ApplicationScheme);
+            cookies[i] = cookieOptions.TicketDataFormat.Protect(ticket);
         }
-        return students;
+        return cookies;
     }
 
     /// <summary>The console on Kestrel (127.0.0.1, random port), Production settings, its own SQLite file.</summary>
@@ -277,7 +285,7 @@ public static class AuthScenario
         public async Task<int> CountAuditAsync()
         {
             await using var scope = Services.CreateAsyncScope();
-            return await scope.ServiceProvider.GetRequiredService<AppDbContext>().AuditEntries.CountAsync();
+            return await scope.ServiceProvider.GetRequiredService<AppDbContext>().AuditEntries.CountAsync(a => a.Kind == AuditKinds.ChannelAuth);
         }
 
         protected override void Dispose(bool disposing)

@@ -1,5 +1,6 @@
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -23,6 +24,19 @@ public static class SecuritySetup
             .AddEntityFrameworkStores<AppDbContext>()
             .AddSignInManager<AuditingSignInManager>();
         builder.Services.TryAddSingleton<AuditTrail>();
+
+        // Identity's validator is built for every request; this one builds it only when a check is due.
+        builder.Services.AddScoped<SecurityStampValidator<AppUser>>();
+        builder.Services.RemoveAll<ISecurityStampValidator>();
+        builder.Services.AddSingleton<ISecurityStampValidator, DeferredSecurityStampValidator>();
+        // Registered after AddDefaultIdentity, so it runs after the cookie handler's own post-configuration has
+        // created the ticket format it wraps.
+        builder.Services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
+            .PostConfigure<TimeProvider>((o, time) =>
+            {
+                if (o.TicketDataFormat is not CachedTicketFormat)
+                    o.TicketDataFormat = new CachedTicketFormat(o.TicketDataFormat, time);
+            });
 
         // Locking or deleting an account, or changing its roles, renews its security stamp; sessions notice within a minute.
         builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
