@@ -8,9 +8,11 @@ public static class DataSetup
     public static void AddData(this WebApplicationBuilder builder)
     {
         var connectionString = SqliteConnectionString(builder.Configuration, builder.Environment);
+        // Options built once: with the default scoped lifetime EF rebuilt them for every scope, which showed up in
+        // profiles of the hottest endpoints (every request that touches Identity creates a context).
         builder.Services.AddDbContext<AppDbContext>(o => o
             .UseSqlite(connectionString)
-            .AddInterceptors(new SqlitePragmas()));
+            .AddInterceptors(new SqlitePragmas()), optionsLifetime: ServiceLifetime.Singleton);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddOptions<DemoSeedOptions>().BindConfiguration(DemoSeedOptions.Section);
         builder.Services.AddHostedService<DatabaseInitializer>();
