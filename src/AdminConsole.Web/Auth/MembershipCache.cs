@@ -61,7 +61,7 @@ public sealed partial class MembershipCache(IServiceScopeFactory scopes, TimePro
         await Task.Yield();
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        var users = await db.Users.AsNoTracking().Select(u => new { u.Id, u.Email, u.DisplayName }).ToListAsync();
+        var users = await db.Users.AsNoTracking().Select(u => new { u.Id, u.Email, u.DisplayName, u.SecurityStamp }).ToListAsync();
         var roles = await (from ur in db.Set<IdentityUserRole<string>>().AsNoTracking()
                            join r in db.Roles.AsNoTracking() on ur.RoleId equals r.Id
                            select new { ur.UserId, r.Name }).ToListAsync();
@@ -77,7 +77,8 @@ public sealed partial class MembershipCache(IServiceScopeFactory scopes, TimePro
                 u.Email ?? u.Id,
                 string.IsNullOrWhiteSpace(u.DisplayName) ? u.Email ?? u.Id : u.DisplayName,
                 rolesByUser[u.Id].ToFrozenSet(StringComparer.Ordinal),
-                classesByUser[u.Id].ToFrozenDictionary(m => m.ClassId, m => m.Role)),
+                classesByUser[u.Id].ToFrozenDictionary(m => m.ClassId, m => m.Role),
+                u.SecurityStamp),
             StringComparer.Ordinal);
 
         var snapshot = new MembershipSnapshot(version, time.GetUtcNow() + TimeToLive, map, classes.ToFrozenDictionary(c => c.Id));
@@ -110,7 +111,8 @@ public sealed record UserAccess(
     string Email,
     string DisplayName,
     FrozenSet<string> Roles,
-    FrozenDictionary<int, ClassRole> Classes)
+    FrozenDictionary<int, ClassRole> Classes,
+    string? SecurityStamp = null)
 {
     public bool IsAdmin => Roles.Contains(Security.Roles.Admin);
 
