@@ -1,4 +1,5 @@
 using AdminConsole.Web.Data;
+using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Live;
 using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Webhooks;
@@ -26,9 +27,38 @@ public class DetailModel(AppDbContext db) : PageModel
         State = await db.ChannelStates.AsNoTracking().SingleOrDefaultAsync(c => c.Channel == Name, ct);
         if (State is null)
             return NotFound();
-        Events = await db.WebhookEvents.AsNoTracking().Where(e => e.Channel == Name).OrderByDescending(e => e.Id).Take(RecentEvents).ToListAsync(ct);
+        Events = await RecentEventsAsync(Name, ct);
         if (State.Kind == "presence")
             Members = (await PresenceQueries.MembersAsync(db, [Name], ct)).Where(m => m.Present).ToList();
         return Page();
+    }
+
+    /// <summary>
+    /// Found through the event log, whose (Channel, Id) index every webhook event is already written to, so that
+    /// <c>WebhookEvents</c> needs no index of its own by channel: that second random-order index cost the webhook
+    /// writer about a fifth of its throughput. The newest log entries of the channel name their deliveries
+    /// (<c>webhook:{batch id}</c>); those deliveries' events on this channel are the recent events. INDEXED BY because
+    /// without statistics SQLite may prefer the (Kind, Id) index and walk every webhook event ever logged.
+    /// </summary>
+    private async Task<List<ReceivedWebhookEvent>> RecentEventsAsync(string channel, CancellationToken ct)
+    {
+        var targets = await db.AuditEntries
+            .FromSql($"SELECT * FROM \"AuditEntries\" INDEXED BY \"IX_AuditEntries_Channel_Id\" WHERE \"Channel\" = {channel}")
+            .AsNoTracking()
+            .Where(a => a.Kind == AuditKinds.WebhookEvent)
+            .OrderByDescending(a => a.Id)
+            .Select(a => a.Target)
+            .Take(RecentEvents)
+            .ToListAsync(ct);
+        var batches = targets
+            .Select(t => t is not null && t.StartsWith(WebhookTarget.Prefix, StringComparison.Ordinal) && long.TryParse(t.AsSpan(WebhookTarget.Prefix.Length), out var id) ? id : 0)
+            .Where(id => id > 0)
+            .Distinct()
+            .ToList();
+        return await db.WebhookEvents.AsNoTracking()
+            .Where(e => batches.Contains(e.BatchId) && e.Channel == channel)
+            .OrderByDescending(e => e.Id)
+            .Take(RecentEvents)
+            .ToListAsync(ct);
     }
 }

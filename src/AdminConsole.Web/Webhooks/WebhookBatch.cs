@@ -91,7 +91,7 @@ internal sealed class ReceivedWebhookEventConfiguration : IEntityTypeConfigurati
     {
         e.ToTable("WebhookEvents");
         e.HasIndex(x => x.BatchId);
-        // A channel's detail page lists its most recent events.
-        e.HasIndex(x => new { x.Channel, x.Id });
+        // No index by channel: a channel's detail page finds its recent events through the event log's
+        // (Channel, Id) index (Channels/Detail.cshtml.cs), which the writer maintains anyway.
     }
 }

@@ -201,7 +201,7 @@ public sealed partial class WebhookIngestor : BackgroundService
         if (duplicate)
         {
             // One entry per repeated delivery, not per event: the events themselves were logged the first time.
-            statements.InsertAudit(now, AuditKinds.WebhookDuplicate, Actor.Pusher, target: "webhook:" + batchId,
+            statements.InsertAudit(now, AuditKinds.WebhookDuplicate, Actor.Pusher, target: WebhookTarget.Of(batchId),
                 data: JsonSerializer.Serialize(new { sha256 = d.BodySha256, events = d.Webhook.Events.Count, time_ms = d.Webhook.TimeMs }, JsonSerializerOptions.Web),
                 channel: null, eventName: null, outcome: "duplicate");
             return;
@@ -213,7 +213,7 @@ public sealed partial class WebhookIngestor : BackgroundService
             var e = events[i];
             var eventId = statements.InsertEvent(batchId, i, d, e);
             var change = projector.Apply(e.Name, e.Channel, e.UserId, e.SubscriptionCount, d.Webhook.TimeMs, i);
-            statements.InsertAudit(now, AuditKinds.WebhookEvent, Actor.Pusher, target: "webhook:" + batchId, data: e.RawJson,
+            statements.InsertAudit(now, AuditKinds.WebhookEvent, Actor.Pusher, target: WebhookTarget.Of(batchId), data: e.RawJson,
                 channel: e.Channel, eventName: e.Name, outcome: "accepted");
             committed.Add(eventId, e, d.Webhook.TimeMs, d.ReceivedMs, change);
         }
@@ -289,6 +289,14 @@ internal sealed class IngestStatements : IDisposable
         _rejection.Dispose();
         _audit.Dispose();
     }
+}
+
+/// <summary>How the event log names a delivery: <c>webhook:{batch id}</c>.</summary>
+public static class WebhookTarget
+{
+    public const string Prefix = "webhook:";
+
+    public static string Of(long batchId) => Prefix + batchId;
 }
 
 /// <summary>A unit of work for the writer; the request that queued it awaits <see cref="Completion"/>.</summary>

@@ -56,6 +56,19 @@ public class OccupancyPagesTests(WebhookConsole console) : IClassFixture<Webhook
     }
 
     [Fact]
+    public async Task Channel_detail_lists_its_own_events_of_deliveries_that_also_carried_other_channels_newest_first()
+    {
+        await PostAsync(WebhookEvent.ChannelOccupied("detail-a"), WebhookEvent.ChannelOccupied("detail-b"));
+        await PostAsync(WebhookEvent.ChannelVacated("detail-b"), WebhookEvent.ChannelVacated("detail-a"), WebhookEvent.ChannelOccupied("detail-b"));
+        var auditor = await console.SignInAsync(DemoUser.Auditor);
+
+        string[] Names(AngleSharp.Html.Dom.IHtmlDocument doc) =>
+            doc.QuerySelectorAll("[data-testid=events] tbody tr").Select(tr => tr.QuerySelectorAll("td")[2].TextContent).ToArray();
+        Assert.Equal(["channel_vacated", "channel_occupied"], Names(Html.ParseDocument(await auditor.GetStringAsync("/Channels/Detail?name=detail-a"))));
+        Assert.Equal(["channel_occupied", "channel_vacated", "channel_occupied"], Names(Html.ParseDocument(await auditor.GetStringAsync("/Channels/Detail?name=detail-b"))));
+    }
+
+    [Fact]
     public async Task Teacher_presence_page_shows_only_the_classes_they_teach()
     {
         var (physics, history) = await console.QueryAsync(async db => (

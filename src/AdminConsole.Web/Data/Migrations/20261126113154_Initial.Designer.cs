@@ -455,8 +455,6 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("BatchId");
 
-                    b.HasIndex("Channel", "Id");
-
                     b.ToTable("WebhookEvents", (string)null);
                 });
 

@@ -505,11 +505,6 @@ namespace AdminConsole.Web.Data.Migrations
                 column: "BatchId");
 
             migrationBuilder.CreateIndex(
-                name: "IX_WebhookEvents_Channel_Id",
-                table: "WebhookEvents",
-                columns: new[] { "Channel", "Id" });
-
-            migrationBuilder.CreateIndex(
                 name: "IX_WebhookRejections_ReceivedMs",
                 table: "WebhookRejections",
                 column: "ReceivedMs");

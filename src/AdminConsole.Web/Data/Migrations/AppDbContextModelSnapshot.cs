@@ -452,8 +452,6 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("BatchId");
 
-                    b.HasIndex("Channel", "Id");
-
                     b.ToTable("WebhookEvents", (string)null);
                 });
 
