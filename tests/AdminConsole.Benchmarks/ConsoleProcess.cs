@@ -5,31 +5,37 @@ using System.Net.Sockets;
 namespace AdminConsole.Benchmarks;
 
 /// <summary>
-/// The console as its own process (Release build, real Kestrel, SQLite file in a temp folder), so its memory
-/// is measured alone and the load generator's allocations do not count against it.
+/// The console as its own process (real Kestrel, SQLite file), so its memory is measured alone and the load
+/// generator's allocations do not count against it, and so it can really be killed. Shared with the webhook
+/// durability test (linked into AdminConsole.Web.Tests), which kills it mid-load and starts it again on the same
+/// database and address.
 /// </summary>
 public sealed class ConsoleProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly bool _ownsDatabase;
 
-    private ConsoleProcess(Process process, string url, string databasePath)
+    private ConsoleProcess(Process process, string url, string databasePath, bool ownsDatabase)
     {
         _process = process;
         Url = url;
         DatabasePath = databasePath;
+        _ownsDatabase = ownsDatabase;
     }
 
     public string Url { get; }
     public string DatabasePath { get; }
     public int Pid => _process.Id;
 
-    public static async Task<ConsoleProcess> StartAsync(string dll, string key, string secret)
+    /// <param name="databasePath">The SQLite file to use; by default a new one in a temp folder, deleted on dispose.</param>
+    /// <param name="url">The address to listen on; by default a free loopback port.</param>
+    public static async Task<ConsoleProcess> StartAsync(string dll, string key, string secret, string? databasePath = null, string? url = null)
     {
         if (!File.Exists(dll))
             throw new FileNotFoundException($"{dll} not found: build it first with `dotnet build -c Release src/AdminConsole.Web`, or pass --console <path> / --url <running console> --db <its sqlite file>.");
-        var dir = Directory.CreateTempSubdirectory("adminconsole-bench-").FullName;
-        var db = Path.Combine(dir, "console.db");
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var owns = databasePath is null;
+        var db = databasePath ?? Path.Combine(Directory.CreateTempSubdirectory("adminconsole-bench-").FullName, "console.db");
+        url ??= $"http://127.0.0.1:{FreePort()}";
         var start = new ProcessStartInfo("dotnet", [dll])
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
@@ -51,20 +57,30 @@ public sealed class ConsoleProcess : IAsyncDisposable
         process.BeginErrorReadLine();
 
         using var http = new HttpClient();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited) throw new InvalidOperationException($"The console exited with {process.ExitCode} during start.");
             try
             {
                 if ((await http.GetAsync(url + "/health/ready")).IsSuccessStatusCode)
-                    return new ConsoleProcess(process, url, db);
+                    return new ConsoleProcess(process, url, db, owns);
             }
             catch (HttpRequestException) { }
-            await Task.Delay(200);
+            await Task.Delay(100);
         }
         process.Kill(entireProcessTree: true);
-        throw new TimeoutException("The console did not become ready within 60 s.");
+        throw new TimeoutException("The console did not become ready within 90 s.");
+    }
+
+    /// <summary>SIGKILL: no shutdown, no drain, whatever was in flight is cut off.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
     }
 
     /// <summary>Peak resident memory of the console process (VmHWM), in MB.</summary>
@@ -87,7 +103,7 @@ public sealed class ConsoleProcess : IAsyncDisposable
         return TimeSpan.FromSeconds((long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0);
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
@@ -96,12 +112,10 @@ public sealed class ConsoleProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
+        await KillAsync();
         _process.Dispose();
+        if (!_ownsDatabase)
+            return;
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(Path.GetDirectoryName(DatabasePath)!, recursive: true); } catch (IOException) { }
     }

@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text;
+using AdminConsole.Benchmarks;
 using AdminConsole.Channels;
 using AdminConsole.Web.Webhooks;
 using Microsoft.Data.Sqlite;
@@ -25,9 +24,9 @@ public sealed class WebhookDurabilityTests : IAsyncLifetime
     [Fact]
     public async Task Every_acknowledged_webhook_survives_a_kill_mid_load()
     {
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{ConsoleProcess.FreePort()}";
         var acknowledged = new ConcurrentBag<(long Batch, string Body)>();
-        var first = await StartConsoleAsync(url);
+        await using var first = await StartConsoleAsync(url);
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
         using var stop = new CancellationTokenSource();
         long sequence = 0;
@@ -60,30 +59,21 @@ public sealed class WebhookDurabilityTests : IAsyncLifetime
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (acknowledged.Count < 300 && DateTime.UtcNow < deadline)
             await Task.Delay(20);
-        first.Kill(entireProcessTree: true);
-        await first.WaitForExitAsync();
+        await first.KillAsync();
         stop.Cancel();
         await Task.WhenAll(workers);
         Assert.True(acknowledged.Count >= 300, $"only {acknowledged.Count} acknowledged before the deadline");
 
-        var second = await StartConsoleAsync(url);
-        try
-        {
-            var stored = ReadStored();
-            var missing = acknowledged.Where(a => !stored.TryGetValue(a.Batch, out var s) || s.Events != 3 || s.Body != a.Body).ToList();
-            Assert.True(missing.Count == 0, $"{missing.Count} of {acknowledged.Count} acknowledged webhooks missing after the restart");
+        await using var second = await StartConsoleAsync(url);
+        var stored = ReadStored();
+        var missing = acknowledged.Where(a => !stored.TryGetValue(a.Batch, out var s) || s.Events != 3 || s.Body != a.Body).ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} of {acknowledged.Count} acknowledged webhooks missing after the restart");
 
-            // And it still works: an acknowledged body posted again is recognised as the duplicate it is.
-            var (batch, again) = acknowledged.First();
-            using var response = await PostAsync(http, again);
-            var ack = await response.Content.ReadFromJsonAsync<WebhookAck>();
-            Assert.Equal((batch, true), (ack!.Batch, ack.Duplicate));
-        }
-        finally
-        {
-            second.Kill(entireProcessTree: true);
-            await second.WaitForExitAsync();
-        }
+        // And it still works: an acknowledged body posted again is recognised as the duplicate it is.
+        var (batch, again) = acknowledged.First();
+        using var response = await PostAsync(http, again);
+        var ack = await response.Content.ReadFromJsonAsync<WebhookAck>();
+        Assert.Equal((batch, true), (ack!.Batch, ack.Duplicate));
     }
 
     private Dictionary<long, (int Events, string Body)> ReadStored()
@@ -108,50 +98,8 @@ public sealed class WebhookDurabilityTests : IAsyncLifetime
     }
 
     /// <summary>The web project's build output sits beside the tests (project reference); run it as a real process.</summary>
-    private async Task<Process> StartConsoleAsync(string url)
-    {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "AdminConsole.Web.dll")])
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Urls"] = url;
-        start.Environment["ConnectionStrings__Console"] = $"Data Source={DatabasePath}";
-        start.Environment["Pusher__AppId"] = "1";
-        start.Environment["Pusher__Key"] = Key;
-        start.Environment["Pusher__Secret"] = Secret;
-        start.Environment["Pusher__Enabled"] = "false";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        using var http = new HttpClient();
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(process.HasExited, $"the console exited with {(process.HasExited ? process.ExitCode : 0)} while starting");
-            try
-            {
-                if ((await http.GetAsync(url + "/health/ready")).IsSuccessStatusCode)
-                    return process;
-            }
-            catch (HttpRequestException) { }
-            await Task.Delay(100);
-        }
-        process.Kill(entireProcessTree: true);
-        throw new TimeoutException("The console did not become ready.");
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private Task<ConsoleProcess> StartConsoleAsync(string url) =>
+        ConsoleProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "AdminConsole.Web.dll"), Key, Secret, DatabasePath, url);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
