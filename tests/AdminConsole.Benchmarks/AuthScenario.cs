@@ -45,7 +45,7 @@ public static class AuthScenario
         var windows = (args.Get("burst-windows") ?? "0,100,1000").Split(',').Select(w => TimeSpan.FromMilliseconds(int.Parse(w, System.Globalization.CultureInfo.InvariantCulture))).ToArray();
 
         using var console = new BenchConsole();
-        Console.WriteLine($"auth: load average {LoadAverage()} at start; {users} students in {classCount} classes (3 each), console on {console.BaseUrl}, " +
+        Console.WriteLine($"auth: load average {Measure.LoadAverage()} at start; {users} students in {classCount} classes (3 each), console on {console.BaseUrl}, " +
                           $"{Environment.ProcessorCount} cores, server GC={System.Runtime.GCSettings.IsServerGC}; generator: raw HTTP/1.1 keep-alive sockets in this process");
         var students = await SeedAsync(console, users, classCount);
         var uri = new Uri(console.BaseUrl);
@@ -113,11 +113,10 @@ public static class AuthScenario
         await console.DrainAuditAsync();
         var audited = await console.CountAuditAsync();
         Console.WriteLine($"audit: {audited} channel.auth entries written for {authSent} authorization requests{(audited == authSent ? "" : " — MISMATCH")}");
-        Console.WriteLine($"non-200 or unsigned answers: {failures}; load average {LoadAverage()} at the end");
+        Console.WriteLine($"non-200 or unsigned answers: {failures}; load average {Measure.LoadAverage()} at the end");
         return failures == 0 && audited == authSent ? 0 : 1;
     }
 
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
     private static async Task<Result> MeasureAsync(Func<Task<(RawHttpClient.Tally Tally, TimeSpan Elapsed)>> phase)
     {
@@ -163,11 +162,11 @@ public static class AuthScenario
     private static void Report(string phase, Result r)
     {
         Array.Sort(r.LatenciesMs);
-        double P(double q) => r.LatenciesMs.Length == 0 ? 0 : r.LatenciesMs[Math.Min(r.LatenciesMs.Length - 1, (int)Math.Ceiling(q * r.LatenciesMs.Length) - 1)];
+        double P(double q) => Measure.Percentile(r.LatenciesMs, q);
         Console.WriteLine($"{phase}: {r.Requests} requests in {r.Elapsed.TotalSeconds:0.00} s = {r.Requests / r.Elapsed.TotalSeconds:0} req/s; " +
                           $"p50 {P(0.50):0.00} ms, p90 {P(0.90):0.00} ms, p99 {P(0.99):0.00} ms, max {P(1):0.00} ms; non-200: {r.Failures}");
         Array.Sort(r.ServerMs);
-        double S(double q) => r.ServerMs.Length == 0 ? 0 : r.ServerMs[Math.Min(r.ServerMs.Length - 1, (int)Math.Ceiling(q * r.ServerMs.Length) - 1)];
+        double S(double q) => Measure.Percentile(r.ServerMs, q);
         Console.WriteLine($"  inside the server (http.server.request.duration, {r.ServerMs.Length} requests): p50 {S(0.50):0.00} ms, p90 {S(0.90):0.00} ms, p99 {S(0.99):0.00} ms, max {S(1):0.00} ms");
         // On a shared machine the wall-clock rate depends on the neighbours; CPU per request does not.
         var perRequestUs = r.Cpu.TotalMicroseconds / Math.Max(1, r.Requests);

@@ -71,7 +71,7 @@ public static class EventLogScenario
         };
 
         Console.WriteLine();
-        Console.WriteLine($"load average while measuring: {File.ReadAllText("/proc/loadavg").Split(' ')[0]} (on {Environment.ProcessorCount} cores)");
+        Console.WriteLine($"load average while measuring: {Measure.LoadAverage()} (on {Environment.ProcessorCount} cores)");
         Console.WriteLine($"{"page query (server time, median of " + runs + ")",-58} {"first page",12} {"next page",12} {"rows",6}");
         foreach (var (name, filter) in cases)
         {

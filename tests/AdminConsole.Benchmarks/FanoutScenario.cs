@@ -88,10 +88,10 @@ public static class FanoutScenario
 
         Console.WriteLine();
         Console.WriteLine($"paced fan-out (trigger call -> last of {clientCount} clients has it), {latencyEvents} events:");
-        Console.WriteLine($"  p50 {Percentile(paced, 50):F2} ms   p99 {Percentile(paced, 99):F2} ms   max {paced[^1]:F2} ms   (the signed HTTP call itself: p50 {Percentile(callMs, 50):F2} ms, p99 {Percentile(callMs, 99):F2} ms)");
-        Console.WriteLine($"  CPU per delivered message (server + client): {cpuPerMessageUs:F1} µs; machine load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
+        Console.WriteLine($"  p50 {Measure.Percentile(paced, 0.50):F2} ms   p99 {Measure.Percentile(paced, 0.99):F2} ms   max {paced[^1]:F2} ms   (the signed HTTP call itself: p50 {Measure.Percentile(callMs, 0.50):F2} ms, p99 {Measure.Percentile(callMs, 0.99):F2} ms)");
+        Console.WriteLine($"  CPU per delivered message (server + client): {cpuPerMessageUs:F1} µs; machine load average {Measure.LoadAverage()} on {Environment.ProcessorCount} cores");
         Console.WriteLine($"burst, {burstEvents} events from 4 concurrent triggers:");
-        Console.WriteLine($"  {burstEvents * (double)clientCount / burstSeconds:N0} messages/s delivered ({burstEvents / burstSeconds:N0} events/s)   fan-out p50 {Percentile(burst, 50):F2} ms   p99 {Percentile(burst, 99):F2} ms");
+        Console.WriteLine($"  {burstEvents * (double)clientCount / burstSeconds:N0} messages/s delivered ({burstEvents / burstSeconds:N0} events/s)   fan-out p50 {Measure.Percentile(burst, 0.50):F2} ms   p99 {Measure.Percentile(burst, 0.99):F2} ms");
         Console.WriteLine($"memory (server and {clientCount} clients in one process): managed {managedAfterConnect / 1048576.0:F1} MB after connect, working set {workingSetAfterConnect / 1048576.0:F1} MB after connect, peak {peakWorkingSet / 1048576.0:F1} MB");
 
         await Task.WhenAll(clients.Select(c => c.DisposeAsync().AsTask()));
@@ -112,9 +112,6 @@ public static class FanoutScenario
             else await Task.Delay(1);
         }
     }
-
-    private static double Percentile(double[] sorted, int p) =>
-        sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p / 100.0 * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     private sealed class BenchClient : IAsyncDisposable
     {

@@ -73,12 +73,12 @@ public static class WebhookScenario
             Console.WriteLine($"requests      {stats.Ok} ok, {stats.Failed} failed ({stats.Ok / stats.Elapsed.TotalSeconds:N0} requests/s)");
             Console.WriteLine($"events        {stats.Ok * batch} acknowledged ({stats.Ok * batch / stats.Elapsed.TotalSeconds:N0} events/s)");
             if (latencies.Count > 0)
-                Console.WriteLine($"latency       p50 {Pct(latencies, 0.50):0.0} ms, p99 {Pct(latencies, 0.99):0.0} ms, max {latencies[^1]:0.0} ms");
+                Console.WriteLine($"latency       p50 {Measure.Percentile(latencies, 0.50):0.0} ms, p99 {Measure.Percentile(latencies, 0.99):0.0} ms, max {latencies[^1]:0.0} ms");
             if (pid is { } consolePid)
             {
                 Console.WriteLine($"console       peak memory {ConsoleProcess.PeakMemoryMb(consolePid):N0} MB (VmHWM)");
                 // Throughput depends on what else runs on the box; CPU per event does not, so both are shown.
-                Console.WriteLine($"cpu           console {consoleCpu.TotalSeconds:0.00} s ({stats.Ok * batch / Math.Max(consoleCpu.TotalSeconds, 0.01):N0} events and {stats.Ok / Math.Max(consoleCpu.TotalSeconds, 0.01):N0} requests per console CPU-second), load generator {selfCpu.TotalSeconds:0.00} s, machine load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+                Console.WriteLine($"cpu           console {consoleCpu.TotalSeconds:0.00} s ({stats.Ok * batch / Math.Max(consoleCpu.TotalSeconds, 0.01):N0} events and {stats.Ok / Math.Max(consoleCpu.TotalSeconds, 0.01):N0} requests per console CPU-second), load generator {selfCpu.TotalSeconds:0.00} s, machine load average {Measure.LoadAverage()}");
             }
             Console.WriteLine($"verified      {stored} of {load.Acknowledged.Count} acknowledged webhooks (warm-up included) stored with all events; {missing} missing");
             return missing == 0 && stats.Failed == 0 ? 0 : 1;
@@ -88,8 +88,6 @@ public static class WebhookScenario
             if (owned is not null) await owned.DisposeAsync();
         }
     }
-
-    private static double Pct(List<double> sorted, double q) => sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
 
     /// <summary>Every acknowledged batch id must exist with exactly the number of events that was posted.</summary>
     private static (int Stored, int Missing) Verify(string db, ConcurrentBag<(long Batch, int Events)> acknowledged)

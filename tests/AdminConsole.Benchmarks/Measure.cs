@@ -1,0 +1,12 @@
+namespace AdminConsole.Benchmarks;
+
+/// <summary>What every scenario reports the same way.</summary>
+internal static class Measure
+{
+    /// <summary>Nearest-rank percentile (<paramref name="q"/> from 0 to 1) of values sorted ascending; NaN when there are none.</summary>
+    public static double Percentile(IReadOnlyList<double> sorted, double q) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    /// <summary>The machine's 1-minute load average: figures from a shared machine need it beside them.</summary>
+    public static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+}
