@@ -112,7 +112,7 @@ public sealed record UserAccess(
     string DisplayName,
     FrozenSet<string> Roles,
     FrozenDictionary<int, ClassRole> Classes,
-    string? SecurityStamp = null)
+    string? SecurityStamp)
 {
     public bool IsAdmin => Roles.Contains(Security.Roles.Admin);
 

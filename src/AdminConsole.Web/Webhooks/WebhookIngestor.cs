@@ -151,7 +151,6 @@ public sealed partial class WebhookIngestor : BackgroundService
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         db.Database.OpenConnection();
         var connection = (SqliteConnection)db.Database.GetDbConnection();
-        UseLargeCache(connection);
         using var transaction = db.Database.BeginTransaction();
         var sqlTransaction = (SqliteTransaction)transaction.GetDbTransaction();
 
@@ -180,17 +179,6 @@ public sealed partial class WebhookIngestor : BackgroundService
         statements.Complete();
         transaction.Commit();
         return committed;
-    }
-
-    /// <summary>
-    /// The default 2 MB page cache is smaller than the indexes one group touches, so pages were read back from the
-    /// OS every commit; the writer's pooled connection keeps 64 MB of them (allocated only as used).
-    /// </summary>
-    private static void UseLargeCache(SqliteConnection connection)
-    {
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA cache_size=-65536";
-        pragma.ExecuteNonQuery();
     }
 
     private static void Store(VerifiedDelivery d, IngestStatements statements, OccupancyProjector projector, CommittedGroup committed, DateTime now)
