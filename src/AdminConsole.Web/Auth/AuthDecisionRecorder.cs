@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using System.Text.Json;
 using System.Threading.Channels;
 using AdminConsole.Web.Data;
@@ -75,7 +76,7 @@ public sealed partial class AuthDecisionRecorder(IServiceScopeFactory scopes, IL
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             await db.Database.OpenConnectionAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            using (var appender = new AuditAppender(db.Database.GetDbConnection(), transaction.GetDbTransaction()))
+            using (var appender = new AuditAppender((SqliteConnection)db.Database.GetDbConnection(), transaction.GetDbTransaction()))
             {
                 foreach (var r in batch)
                     appender.Append(r.TimeUtc, r.Kind, r.Actor, r.Actor.Id is null ? null : "user:" + r.Actor.Id,

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using AdminConsole.Web.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace AdminConsole.Web.EventLog;
@@ -253,28 +254,19 @@ public static class AuditChain
 /// </summary>
 public sealed class AuditAppender : IDisposable
 {
-    private readonly DbCommand _insert;
+    private readonly SqliteStatement _insert;
     private readonly DbTransaction _transaction;
     private readonly List<AuditEntry> _appended = [];
     private readonly ChainHead _head;
 
-    public AuditAppender(DbConnection connection, DbTransaction transaction)
+    public AuditAppender(SqliteConnection connection, DbTransaction transaction)
     {
         _transaction = transaction;
         _head = AuditChain.LockHead(transaction);
-        _insert = connection.CreateCommand();
-        _insert.Transaction = transaction;
-        _insert.CommandText = """
+        _insert = new SqliteStatement(connection, """
             INSERT INTO "AuditEntries" ("Id", "TimeUtc", "Kind", "ActorId", "ActorName", "Channel", "EventName", "Outcome", "Target", "Data", "Hash")
             VALUES ($id, $time, $kind, $actorId, $actorName, $channel, $event, $outcome, $target, $data, $hash)
-            """;
-        foreach (var name in (string[])["$id", "$time", "$kind", "$actorId", "$actorName", "$channel", "$event", "$outcome", "$target", "$data", "$hash"])
-        {
-            var p = _insert.CreateParameter();
-            p.ParameterName = name;
-            _insert.Parameters.Add(p);
-        }
-        _insert.Prepare();
+            """, "$id", "$time", "$kind", "$actorId", "$actorName", "$channel", "$event", "$outcome", "$target", "$data", "$hash");
     }
 
     public AuditEntry Append(DateTime timeUtc, string kind, Actor actor, string? target, string? data, string? channel, string? eventName, string? outcome)
@@ -292,10 +284,8 @@ public sealed class AuditAppender : IDisposable
             Data = data,
         };
         _head.Seal(entry);
-        object?[] values = [entry.Id, entry.TimeUtc, entry.Kind, entry.ActorId, entry.ActorName, entry.Channel, entry.EventName, entry.Outcome, entry.Target, entry.Data, entry.Hash];
-        for (var i = 0; i < values.Length; i++)
-            _insert.Parameters[i].Value = values[i] ?? DBNull.Value;
-        _insert.ExecuteNonQuery();
+        _insert.Bind(0, entry.Id).Bind(1, entry.TimeUtc).Bind(2, entry.Kind).Bind(3, entry.ActorId).Bind(4, entry.ActorName).Bind(5, entry.Channel)
+            .Bind(6, entry.EventName).Bind(7, entry.Outcome).Bind(8, entry.Target).Bind(9, entry.Data).Bind(10, entry.Hash).Execute();
         // Only what the head and the minute counters need is kept: payloads are not held for the whole commit.
         _appended.Add(new AuditEntry { Id = entry.Id, TimeUtc = entry.TimeUtc, Kind = entry.Kind, EventName = entry.EventName, Outcome = entry.Outcome, Hash = entry.Hash });
         return entry;

@@ -13,10 +13,11 @@ namespace AdminConsole.Web.Occupancy;
 /// </summary>
 internal sealed class OccupancyProjector : IDisposable
 {
-    private readonly SqliteCommand _channel;
-    private readonly SqliteCommand _member;
+    private readonly SqliteStatement _channel;
+    private readonly SqliteStatement _member;
 
-    public OccupancyProjector(SqliteConnection connection, SqliteTransaction transaction)
+    /// <summary>Prepares the upserts; they run on <paramref name="connection"/>'s open transaction.</summary>
+    public OccupancyProjector(SqliteConnection connection)
     {
         // One statement per event for the channel row: it creates the row if needed, and each part (occupancy,
         // subscription count, newest event) takes the event's values only if the event is newer than what set
@@ -25,7 +26,7 @@ internal sealed class OccupancyProjector : IDisposable
         // Ties between equal versions: the greater count, the greater event name, so arrival order never matters.
         // The member count is recounted from PresenceMembers (written just before): at most 100 members, and a
         // recount cannot drift the way an increment could.
-        _channel = PreparedSql.Prepare(connection, transaction, """
+        _channel = new SqliteStatement(connection, """
             INSERT INTO ChannelStates (Channel, Kind, Occupied, OccupiedSinceMs, OccupancyChangedMs, OccupancyVersion,
                                        SubscriptionCount, SubscriptionVersion, UserCount, LastEventName, LastEventMs, LastEventVersion)
             VALUES ($c, $kind, $occupied, $since, $changed, $ov, $count, $sv,
@@ -47,8 +48,8 @@ internal sealed class OccupancyProjector : IDisposable
                     excluded.LastEventMs, LastEventMs),
                 LastEventVersion = max(LastEventVersion, excluded.LastEventVersion)
             RETURNING OccupancyVersion
-            """, "$c", "$kind", "$occupied", "$since", "$changed", "$ov", "$count", "$sv", "$name", "$t", "$lv", "$recount");
-        _member = PreparedSql.Prepare(connection, transaction, """
+            """, "$c", "$kind", "$occupied", "$since", "$changed", "$ov", "$count", "$sv", "$recount", "$name", "$t", "$lv");
+        _member = new SqliteStatement(connection, """
             INSERT INTO PresenceMembers (Channel, UserId, Present, SinceMs, Version) VALUES ($c, $u, $present, $t, $v)
             ON CONFLICT (Channel, UserId) DO UPDATE SET Present = excluded.Present, SinceMs = excluded.SinceMs, Version = excluded.Version
             WHERE excluded.Version > PresenceMembers.Version
@@ -83,7 +84,7 @@ internal sealed class OccupancyProjector : IDisposable
             case WebhookEventNames.MemberAdded or WebhookEventNames.MemberRemoved when !string.IsNullOrEmpty(userId):
             {
                 var added = name == WebhookEventNames.MemberAdded;
-                var applied = Run(_member, channel, userId, added ? 1 : 0, timeMs, OccupancyVersion.Of(timeMs, index, added ? 0 : 1)) > 0;
+                var applied = Member(channel, userId, added, timeMs, OccupancyVersion.Of(timeMs, index, added ? 0 : 1));
                 Channel(channel, name, timeMs, lastVersion, occupied: false, occupancyVersion: 0, count: null, countVersion: 0, recount: applied);
                 return ProjectionChange.Channel | (applied ? ProjectionChange.Member : 0);
             }
@@ -104,7 +105,7 @@ internal sealed class OccupancyProjector : IDisposable
     /// <summary>Reconciliation: sets one member's presence as observed by the HTTP API.</summary>
     public bool SetMember(string channel, string userId, bool present, long observedMs)
     {
-        var changed = Run(_member, channel, userId, present ? 1 : 0, observedMs, OccupancyVersion.Of(observedMs, OccupancyVersion.MaxIndex, present ? 0 : 1)) > 0;
+        var changed = Member(channel, userId, present, observedMs, OccupancyVersion.Of(observedMs, OccupancyVersion.MaxIndex, present ? 0 : 1));
         if (changed)
             Channel(channel, present ? "reconcile_member_added" : "reconcile_member_removed", observedMs, OccupancyVersion.Of(observedMs, OccupancyVersion.MaxIndex, 0),
                 false, 0, null, 0, recount: true);
@@ -113,8 +114,13 @@ internal sealed class OccupancyProjector : IDisposable
 
     /// <summary>Upserts the channel row; returns its occupancy version afterwards (equal to ours if ours applied).</summary>
     private long Channel(string channel, string name, long timeMs, long lastVersion, bool occupied, long occupancyVersion, long? count, long countVersion, bool recount) =>
-        (long)RunScalar(_channel, channel, KindOf(channel), occupied ? 1 : 0, occupied && occupancyVersion > 0 ? timeMs : null,
-            occupancyVersion > 0 ? timeMs : 0, occupancyVersion, count, countVersion, name, timeMs, lastVersion, recount ? 1 : 0)!;
+        _channel.Bind(0, channel).Bind(1, KindOf(channel)).Bind(2, occupied ? 1 : 0).Bind(3, occupied && occupancyVersion > 0 ? timeMs : null)
+            .Bind(4, occupancyVersion > 0 ? timeMs : 0).Bind(5, occupancyVersion).Bind(6, count).Bind(7, countVersion).Bind(8, recount ? 1 : 0)
+            .Bind(9, name).Bind(10, timeMs).Bind(11, lastVersion).ExecuteRow().First;
+
+    /// <summary>Upserts a member row if the version is newer; returns whether it changed.</summary>
+    private bool Member(string channel, string userId, bool present, long timeMs, long version) =>
+        _member.Bind(0, channel).Bind(1, userId).Bind(2, present ? 1 : 0).Bind(3, timeMs).Bind(4, version).Execute() > 0;
 
     public static string KindOf(string channel)
     {
@@ -129,15 +135,6 @@ internal sealed class OccupancyProjector : IDisposable
             ChannelKind.ServerToUser => "server-to-user",
             _ => "unknown",
         };
-    }
-
-    private static int Run(SqliteCommand cmd, params object?[] values) => cmd.Bind(values).ExecuteNonQuery();
-
-    private static object? RunScalar(SqliteCommand cmd, params object?[] values)
-    {
-        for (var i = 0; i < values.Length; i++)
-            cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
-        return cmd.ExecuteScalar();
     }
 
     public void Dispose()

@@ -89,7 +89,7 @@ public sealed partial class OccupancyReconciler(
     {
         await db.Database.OpenConnectionAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        using var projector = new OccupancyProjector((SqliteConnection)db.Database.GetDbConnection(), (SqliteTransaction)tx.GetDbTransaction());
+        using var projector = new OccupancyProjector((SqliteConnection)db.Database.GetDbConnection());
 
         var believedOccupied = await db.ChannelStates.Where(c => c.Occupied).Select(c => c.Channel).ToListAsync(ct);
         var believedMembers = await db.PresenceMembers.Where(m => m.Present).Select(m => new { m.Channel, m.UserId }).ToListAsync(ct);

@@ -155,7 +155,7 @@ public sealed partial class WebhookIngestor : BackgroundService
         var sqlTransaction = (SqliteTransaction)transaction.GetDbTransaction();
 
         using var statements = new IngestStatements(connection, sqlTransaction);
-        using var projector = new OccupancyProjector(connection, sqlTransaction);
+        using var projector = new OccupancyProjector(connection);
         var committed = new CommittedGroup();
         var now = _time.GetUtcNow().UtcDateTime;
 
@@ -217,26 +217,25 @@ public sealed partial class WebhookIngestor : BackgroundService
 /// <summary>The prepared inserts of one ingest transaction.</summary>
 internal sealed class IngestStatements : IDisposable
 {
-    private readonly SqliteCommand _batch;
-    private readonly SqliteCommand _event;
-    private readonly SqliteCommand _rejection;
+    private readonly SqliteStatement _batch;
+    private readonly SqliteStatement _event;
+    private readonly SqliteStatement _rejection;
     private readonly AuditAppender _audit;
 
     public IngestStatements(SqliteConnection connection, SqliteTransaction transaction)
     {
         // A repeated body (Pusher retries) conflicts on the hash: count it and report the first delivery's id.
-        _batch = PreparedSql.Prepare(connection, transaction, """
+        _batch = new SqliteStatement(connection, """
             INSERT INTO WebhookBatches (ReceivedMs, TimeMs, BodySha256, Body, EventCount, DuplicateCount, LastDuplicateMs)
             VALUES ($received, $time, $sha, $body, $count, 0, NULL)
             ON CONFLICT (BodySha256) DO UPDATE SET DuplicateCount = DuplicateCount + 1, LastDuplicateMs = excluded.ReceivedMs
             RETURNING Id, DuplicateCount
             """, "$received", "$time", "$sha", "$body", "$count");
-        _event = PreparedSql.Prepare(connection, transaction, """
+        _event = new SqliteStatement(connection, """
             INSERT INTO WebhookEvents (BatchId, Position, TimeMs, ReceivedMs, Name, Channel, UserId, EventName, Data, SocketId, SubscriptionCount)
             VALUES ($batch, $position, $time, $received, $name, $channel, $user, $event, $data, $socket, $count)
-            RETURNING Id
             """, "$batch", "$position", "$time", "$received", "$name", "$channel", "$user", "$event", "$data", "$socket", "$count");
-        _rejection = PreparedSql.Prepare(connection, transaction, """
+        _rejection = new SqliteStatement(connection, """
             INSERT INTO WebhookRejections (ReceivedMs, RemoteAddress, FailedCheck, Reason, BodySha256, BodyLength, Status)
             VALUES ($received, $remote, $check, $reason, $sha, $length, $status)
             """, "$received", "$remote", "$check", "$reason", "$sha", "$length", "$status");
@@ -251,22 +250,22 @@ internal sealed class IngestStatements : IDisposable
 
     public (long BatchId, bool Duplicate) InsertBatch(VerifiedDelivery d)
     {
-        _batch.Bind(d.ReceivedMs, d.Webhook.TimeMs, d.BodySha256, d.Body, d.Webhook.Events.Count);
-        using var reader = _batch.ExecuteReader();
-        reader.Read();
-        return (reader.GetInt64(0), reader.GetInt32(1) > 0);
+        var (id, duplicates) = _batch.Bind(0, d.ReceivedMs).Bind(1, d.Webhook.TimeMs).Bind(2, d.BodySha256).Bind(3, d.Body).Bind(4, d.Webhook.Events.Count)
+            .ExecuteRow();
+        return (id, duplicates > 0);
     }
 
     public long InsertEvent(long batchId, int position, VerifiedDelivery d, WebhookEvent e)
     {
-        _event.Bind(batchId, position, d.Webhook.TimeMs, d.ReceivedMs, e.Name, e.Channel, e.UserId, e.Event, e.Data, e.SocketId, e.SubscriptionCount);
-        return (long)_event.ExecuteScalar()!;
+        _event.Bind(0, batchId).Bind(1, position).Bind(2, d.Webhook.TimeMs).Bind(3, d.ReceivedMs).Bind(4, e.Name).Bind(5, e.Channel).Bind(6, e.UserId)
+            .Bind(7, e.Event).Bind(8, e.Data).Bind(9, e.SocketId).Bind(10, e.SubscriptionCount).Execute();
+        return _event.LastInsertRowId;
     }
 
     public void InsertRejection(RejectedDelivery r)
     {
-        _rejection.Bind(r.ReceivedMs, r.RemoteAddress, r.FailedCheck, r.Reason, r.BodySha256, r.BodyLength, r.Status);
-        _rejection.ExecuteNonQuery();
+        _rejection.Bind(0, r.ReceivedMs).Bind(1, r.RemoteAddress).Bind(2, r.FailedCheck).Bind(3, r.Reason).Bind(4, r.BodySha256).Bind(5, r.BodyLength)
+            .Bind(6, r.Status).Execute();
     }
 
 

@@ -131,7 +131,7 @@ public class ProjectionOrderTests(WebhookConsole console) : IClassFixture<Webhoo
     private static void Apply(SqliteConnection connection, IEnumerable<Ev> events, string suffix)
     {
         using var tx = connection.BeginTransaction();
-        using var projector = new OccupancyProjector(connection, tx);
+        using var projector = new OccupancyProjector(connection);
         foreach (var e in events)
             projector.Apply(e.Name, e.Channel + suffix, e.UserId, e.Count, e.TimeMs, e.Index);
         tx.Commit();
