@@ -150,7 +150,7 @@ public static class EventLogScenario
         var random = new Random(20261126);
         var span = (to - from).Ticks;
         await db.Database.OpenConnectionAsync();
-        var connection = db.Database.GetDbConnection();
+        var connection = (Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection();
         const int perCommit = 50_000;
         for (var done = 0; done < count;)
         {

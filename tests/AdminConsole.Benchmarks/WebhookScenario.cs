@@ -81,7 +81,8 @@ public static class WebhookScenario
                 Console.WriteLine($"cpu           console {consoleCpu.TotalSeconds:0.00} s ({stats.Ok * batch / Math.Max(consoleCpu.TotalSeconds, 0.01):N0} events and {stats.Ok / Math.Max(consoleCpu.TotalSeconds, 0.01):N0} requests per console CPU-second), load generator {selfCpu.TotalSeconds:0.00} s, machine load average {Measure.LoadAverage()}");
             }
             Console.WriteLine($"verified      {stored} of {load.Acknowledged.Count} acknowledged webhooks (warm-up included) stored with all events; {missing} missing");
-            return missing == 0 && stats.Failed == 0 ? 0 : 1;
+            var logged = await WaitForLogAsync(db);
+            return missing == 0 && stats.Failed == 0 && logged ? 0 : 1;
         }
         finally
         {
@@ -103,6 +104,33 @@ public static class WebhookScenario
         }
         var stored = acknowledged.Count(a => counts.TryGetValue(a.Batch, out var n) && n == a.Events);
         return (stored, acknowledged.Count - stored);
+    }
+
+    /// <summary>
+    /// Under load the console acknowledges first and appends the events' log entries once the load drops: waits for
+    /// that, reports how long it took, and checks the log then holds one entry per stored event.
+    /// </summary>
+    private static async Task<bool> WaitForLogAsync(string db)
+    {
+        await using var connection = new SqliteConnection($"Data Source={db};Mode=ReadOnly");
+        await connection.OpenAsync();
+        long Scalar(string sql)
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = sql;
+            return Convert.ToInt64(cmd.ExecuteScalar() ?? 0L);
+        }
+        const string EventsBehind = "SELECT COUNT(*) FROM WebhookEvents e JOIN WebhookBatches b ON b.Id = e.BatchId WHERE b.Id > (SELECT LoggedWebhookBatchId FROM AuditChain)";
+        var behind = Scalar(EventsBehind);
+        var clock = Stopwatch.StartNew();
+        var deadline = TimeSpan.FromMinutes(10);
+        while (Scalar("SELECT (SELECT LoggedWebhookBatchId FROM AuditChain) < (SELECT COALESCE(MAX(Id), 0) FROM WebhookBatches)") == 1 && clock.Elapsed < deadline)
+            await Task.Delay(100);
+        var elapsed = clock.Elapsed;
+        var entries = Scalar("SELECT COUNT(*) FROM AuditEntries WHERE Kind = 'webhook.event'");
+        var events = Scalar("SELECT COUNT(*) FROM WebhookEvents");
+        Console.WriteLine($"event log     {behind:N0} events were not yet logged when the load stopped; logged {elapsed.TotalSeconds:0.0} s later ({behind / Math.Max(elapsed.TotalSeconds, 0.001):N0} entries/s); {entries:N0} webhook.event entries for {events:N0} stored events");
+        return entries == events;
     }
 
     private static string RepoRoot()

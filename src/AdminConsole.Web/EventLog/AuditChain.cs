@@ -34,6 +34,13 @@ public class AuditChainState
     /// turn a time range into exact Id bounds with two index seeks (<see cref="EventLogQuery"/>).
     /// </summary>
     public long MaxSkewTicks { get; set; }
+
+    /// <summary>
+    /// The newest webhook delivery whose events are in the log. The webhook writer acknowledges deliveries before
+    /// logging them when others are waiting (Webhooks/WebhookIngestor.cs) and logs everything after this id once the
+    /// queue is empty; moved in the transaction that appends the entries, so a crash neither loses nor repeats any.
+    /// </summary>
+    public long LoggedWebhookBatchId { get; set; }
 }
 
 /// <summary>The chain head while a transaction appends to it.</summary>

@@ -240,6 +240,9 @@ namespace AdminConsole.Web.Data.Migrations
                     b.Property<long>("HeadId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("LoggedWebhookBatchId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("MaxSkewTicks")
                         .HasColumnType("INTEGER");
 
@@ -258,6 +261,7 @@ namespace AdminConsole.Web.Data.Migrations
                             CheckpointId = 0L,
                             HeadHash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
                             HeadId = 0L,
+                            LoggedWebhookBatchId = 0L,
                             MaxSkewTicks = 0L,
                             MaxTimeTicks = 0L
                         });
