@@ -29,7 +29,9 @@ public sealed class ConsoleProcess : IAsyncDisposable
 
     /// <param name="databasePath">The SQLite file to use; by default a new one in a temp folder, deleted on dispose.</param>
     /// <param name="url">The address to listen on; by default a free loopback port.</param>
-    public static async Task<ConsoleProcess> StartAsync(string dll, string key, string secret, string? databasePath = null, string? url = null)
+    /// <param name="settings">Further configuration, as environment variables (e.g. Webhooks__LogInlineUpToEventsPerSecond).</param>
+    public static async Task<ConsoleProcess> StartAsync(string dll, string key, string secret, string? databasePath = null, string? url = null,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         if (!File.Exists(dll))
             throw new FileNotFoundException($"{dll} not found: build it first with `dotnet build -c Release src/AdminConsole.Web`, or pass --console <path> / --url <running console> --db <its sqlite file>.");
@@ -50,6 +52,8 @@ public sealed class ConsoleProcess : IAsyncDisposable
         start.Environment["Pusher__Secret"] = secret;
         start.Environment["Pusher__Enabled"] = "false";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("[console] " + e.Data); };

@@ -11,6 +11,7 @@ public static class WebhooksSetup
     public static void AddWebhooks(this WebApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton<AuditTrail>();
+        builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<WebhookReceiver>();
         builder.Services.AddSingleton<WebhookIngestor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookIngestor>());

@@ -4,15 +4,19 @@ using System.Net.Http.Json;
 using System.Text;
 using AdminConsole.Benchmarks;
 using AdminConsole.Channels;
+using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Webhooks;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 
 namespace AdminConsole.Web.Tests.Webhooks;
 
 /// <summary>
 /// A 200 promises the webhook is stored. The console runs as its own process on real Kestrel (so it can really
 /// be killed), takes concurrent load, is killed with SIGKILL mid-load, restarted on the same database, and every
-/// webhook that was acknowledged must be there with all its events.
+/// webhook that was acknowledged must be there with all its events. The first process defers the event log under
+/// any load, so the kill also lands between acknowledgements and their log entries: after the restart the log must
+/// catch up to exactly one entry per stored event, with the chain intact.
 /// </summary>
 public sealed class WebhookDurabilityTests : IAsyncLifetime
 {
@@ -26,7 +30,7 @@ public sealed class WebhookDurabilityTests : IAsyncLifetime
     {
         var url = $"http://127.0.0.1:{ConsoleProcess.FreePort()}";
         var acknowledged = new ConcurrentBag<(long Batch, string Body)>();
-        await using var first = await StartConsoleAsync(url);
+        await using var first = await StartConsoleAsync(url, new Dictionary<string, string> { ["Webhooks__LogInlineUpToEventsPerSecond"] = "0" });
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
         using var stop = new CancellationTokenSource();
         long sequence = 0;
@@ -68,12 +72,25 @@ public sealed class WebhookDurabilityTests : IAsyncLifetime
         var stored = ReadStored();
         var missing = acknowledged.Where(a => !stored.TryGetValue(a.Batch, out var s) || s.Events != 3 || s.Body != a.Body).ToList();
         Assert.True(missing.Count == 0, $"{missing.Count} of {acknowledged.Count} acknowledged webhooks missing after the restart");
+        await AssertLogCaughtUpAsync(stored.Count);
 
         // And it still works: an acknowledged body posted again is recognised as the duplicate it is.
         var (batch, again) = acknowledged.First();
         using var response = await PostAsync(http, again);
         var ack = await response.Content.ReadFromJsonAsync<WebhookAck>();
         Assert.Equal((batch, true), (ack!.Batch, ack.Duplicate));
+    }
+
+    /// <summary>Waits for the restarted console to log what the first one stored, then checks the log holds each event once.</summary>
+    private async Task AssertLogCaughtUpAsync(int batches)
+    {
+        await using var db = WebhookLogCatchUpTests.Open(DatabasePath);
+        await WebhookLogCatchUpTests.WaitForLogAsync(db, TimeSpan.FromSeconds(60));
+        var perBatch = await db.AuditEntries.Where(a => a.Kind == AuditKinds.WebhookEvent).GroupBy(a => a.Target).Select(g => g.Count()).ToListAsync();
+        Assert.Equal(batches, perBatch.Count);
+        Assert.All(perBatch, n => Assert.Equal(3, n));
+        var verdict = await new AuditChainVerifier(db).VerifyAsync();
+        Assert.True(verdict.Intact, verdict.Message);
     }
 
     private Dictionary<long, (int Events, string Body)> ReadStored()
@@ -98,8 +115,8 @@ public sealed class WebhookDurabilityTests : IAsyncLifetime
     }
 
     /// <summary>The web project's build output sits beside the tests (project reference); run it as a real process.</summary>
-    private Task<ConsoleProcess> StartConsoleAsync(string url) =>
-        ConsoleProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "AdminConsole.Web.dll"), Key, Secret, DatabasePath, url);
+    private Task<ConsoleProcess> StartConsoleAsync(string url, IReadOnlyDictionary<string, string>? settings = null) =>
+        ConsoleProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "AdminConsole.Web.dll"), Key, Secret, DatabasePath, url, settings);
 
     public Task InitializeAsync() => Task.CompletedTask;
 

@@ -1,0 +1,138 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using AdminConsole.Channels;
+using AdminConsole.Web.Data;
+using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Webhooks;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AdminConsole.Web.Tests.Webhooks;
+
+/// <summary>
+/// Under load the webhook writer acknowledges first and appends the events' log entries afterwards, from the stored
+/// bodies. Whatever mix of the two happened, the log must end with one entry per stored event, in delivery order,
+/// with the chain intact; and deliveries stored but not yet logged when the process stopped are logged at start.
+/// </summary>
+public class WebhookLogCatchUpTests
+{
+    /// <summary>Defers the log whenever a delivery arrived in the last 100-200 ms, so a burst exercises the catch-up.</summary>
+    private sealed class DeferringConsole : WebhookConsole
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+            [.. base.Settings, new("Webhooks:LogInlineUpToEventsPerSecond", "0")];
+    }
+
+    [Fact]
+    public async Task A_burst_ends_with_one_entry_per_event_in_delivery_order()
+    {
+        using var console = new DeferringConsole();
+        var client = console.CreateClient();
+        var posts = Enumerable.Range(0, 40).Select(i => Webhook.PostAsync(client, Webhook.Body(
+            WebhookEvent.ChannelOccupied($"burst-{i}"),
+            WebhookEvent.MemberAdded($"presence-burst-{i % 3}", $"u{i}"),
+            WebhookEvent.ClientEvent($"private-burst-{i}", "client-tick", $"{{\"i\":{i}}}", "1.2")))).ToList();
+        foreach (var response in await Task.WhenAll(posts))
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        await WaitForLogAsync(console);
+
+        await using var scope = console.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var entries = await db.AuditEntries.AsNoTracking().Where(a => a.Kind == AuditKinds.WebhookEvent).OrderBy(a => a.Id).ToListAsync();
+        var events = await db.WebhookEvents.AsNoTracking().OrderBy(e => e.BatchId).ThenBy(e => e.Position).ToListAsync();
+        Assert.Equal(120, events.Count);
+        // Entry by entry, the stored events in delivery order: each once, with its batch and channel.
+        Assert.Equal(
+            events.Select(e => (WebhookTarget.Of(e.BatchId), e.Channel, e.Name)),
+            entries.Select(a => (a.Target!, a.Channel, a.EventName!)));
+        var verdict = await scope.ServiceProvider.GetRequiredService<AuditChainVerifier>().VerifyAsync();
+        Assert.True(verdict.Intact, verdict.Message);
+    }
+
+    [Fact]
+    public async Task A_delivery_stored_but_not_logged_before_a_stop_is_logged_at_start()
+    {
+        using var console = new WebhookConsole();
+        var body = Webhook.Body(WebhookEvent.ChannelOccupied("private-class-7"), WebhookEvent.MemberAdded("presence-class-7", "student-3"));
+        var batchId = StoreWithoutLogging(console.DatabasePath, body);
+
+        console.CreateClient(); // starts the console on that database
+        await WaitForLogAsync(console);
+
+        await using var scope = console.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var entries = await db.AuditEntries.AsNoTracking().Where(a => a.Target == WebhookTarget.Of(batchId)).OrderBy(a => a.Id).ToListAsync();
+        Assert.Equal(
+            [(AuditKinds.WebhookEvent, "private-class-7", "channel_occupied", "accepted", "Pusher"), (AuditKinds.WebhookEvent, "presence-class-7", "member_added", "accepted", "Pusher")],
+            entries.Select(a => (a.Kind, a.Channel, a.EventName, a.Outcome, a.ActorName)));
+        using (var data = JsonDocument.Parse(entries[1].Data!))
+            Assert.Equal("student-3", data.RootElement.GetProperty("user_id").GetString());
+        Assert.Equal(batchId, await db.AuditChainStates.Select(c => c.LoggedWebhookBatchId).SingleAsync());
+        var verdict = await scope.ServiceProvider.GetRequiredService<AuditChainVerifier>().VerifyAsync();
+        Assert.True(verdict.Intact, verdict.Message);
+    }
+
+    /// <summary>What an acknowledging transaction leaves when the process dies before the log catches up: the migrated database with the delivery and its events, the log cursor behind it.</summary>
+    private static long StoreWithoutLogging(string databasePath, string body)
+    {
+        using (var db = Open(databasePath))
+            db.Database.Migrate();
+        using var connection = new SqliteConnection($"Data Source={databasePath};Pooling=False");
+        connection.Open();
+        var webhook = AdminConsole.Channels.Webhook.Parse(body);
+        var bytes = Encoding.UTF8.GetBytes(body);
+        using var tx = connection.BeginTransaction();
+        using var batch = connection.CreateCommand();
+        batch.CommandText = """
+            INSERT INTO WebhookBatches (ReceivedMs, TimeMs, BodySha256, Body, EventCount, DuplicateCount)
+            VALUES ($t, $t, $sha, $body, $count, 0) RETURNING Id
+            """;
+        batch.Parameters.AddWithValue("$t", webhook.TimeMs);
+        batch.Parameters.AddWithValue("$sha", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
+        batch.Parameters.AddWithValue("$body", bytes);
+        batch.Parameters.AddWithValue("$count", webhook.Events.Count);
+        var batchId = (long)batch.ExecuteScalar()!;
+        for (var i = 0; i < webhook.Events.Count; i++)
+        {
+            using var e = connection.CreateCommand();
+            e.CommandText = "INSERT INTO WebhookEvents (BatchId, Position, TimeMs, ReceivedMs, Name, Channel, UserId) VALUES ($b, $p, $t, $t, $n, $c, $u)";
+            e.Parameters.AddWithValue("$b", batchId);
+            e.Parameters.AddWithValue("$p", i);
+            e.Parameters.AddWithValue("$t", webhook.TimeMs);
+            e.Parameters.AddWithValue("$n", webhook.Events[i].Name);
+            e.Parameters.AddWithValue("$c", (object?)webhook.Events[i].Channel ?? DBNull.Value);
+            e.Parameters.AddWithValue("$u", (object?)webhook.Events[i].UserId ?? DBNull.Value);
+            e.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return batchId;
+    }
+
+    private static async Task WaitForLogAsync(WebhookConsole console)
+    {
+        await using var scope = console.Services.CreateAsyncScope();
+        await WaitForLogAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Waits until the log cursor has reached the newest stored delivery.</summary>
+    internal static async Task WaitForLogAsync(AppDbContext db, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var logged = await db.AuditChainStates.AsNoTracking().Select(c => c.LoggedWebhookBatchId).SingleAsync();
+            var stored = await db.WebhookBatches.MaxAsync(b => (long?)b.Id) ?? 0;
+            if (logged >= stored)
+                return;
+            Assert.True(DateTime.UtcNow < deadline, $"the log reached delivery {logged} of {stored} within {within.TotalSeconds:0} s");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>The console's database opened directly, as a second process would.</summary>
+    internal static AppDbContext Open(string databasePath) =>
+        new(new DbContextOptionsBuilder<AppDbContext>().UseSqlite($"Data Source={databasePath};Pooling=False").Options);
+}
