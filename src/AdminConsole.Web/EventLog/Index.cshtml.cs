@@ -17,6 +17,7 @@ public class IndexModel(EventLogQuery query, AuditChainVerifier verifier, IOptio
     public ChainVerdict? Verdict { get; private set; }
     public int? RetentionDays => options.Value.RetentionDays;
     public bool IsFirstPage { get; private set; }
+    public int DeliveriesNotYetLogged { get; private set; }
 
     public static IReadOnlyList<string> Kinds { get; } = typeof(AuditKinds).GetFields()
         .Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!).Order(StringComparer.Ordinal).ToList();
@@ -45,6 +46,7 @@ public class IndexModel(EventLogQuery query, AuditChainVerifier verifier, IOptio
             return;
         IsFirstPage = before is null && after is null;
         Results = await query.PageAsync(Filter, before, after, ct: ct);
+        DeliveriesNotYetLogged = await query.DeliveriesNotYetLoggedAsync(ct);
     }
 
     /// <summary>Query-string values for a link that keeps the filter.</summary>

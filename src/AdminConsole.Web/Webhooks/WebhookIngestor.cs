@@ -203,7 +203,7 @@ public sealed partial class WebhookIngestor : BackgroundService
         var connection = (SqliteConnection)db.Database.GetDbConnection();
         using var transaction = db.Database.BeginTransaction();
         using var statements = new IngestStatements(connection, (SqliteTransaction)transaction.GetDbTransaction());
-        var logged = statements.ReadLogCursor();
+        var (logged, _) = statements.ReadLogPosition();
         var now = _time.GetUtcNow().UtcDateTime;
         foreach (var (batchId, body) in statements.ReadUnlogged(logged, maxEvents))
         {
@@ -227,10 +227,8 @@ public sealed partial class WebhookIngestor : BackgroundService
     {
         try
         {
-            var (outcome, newest, logged) = Commit(group);
-            _storedBatchId = Math.Max(_storedBatchId, newest);
-            if (logged)
-                _loggedBatchId = _storedBatchId;
+            var (outcome, stored, logged) = Commit(group);
+            (_storedBatchId, _loggedBatchId) = (stored, logged);
             foreach (var work in group)
                 work.Complete();
             _live.Post(outcome);
@@ -249,12 +247,9 @@ public sealed partial class WebhookIngestor : BackgroundService
         }
     }
 
-    private (CommittedGroup Outcome, long NewestBatchId, bool Logged) Commit(List<IngestWork> group)
+    /// <returns>What was committed, and afterwards the newest stored delivery and the newest logged one.</returns>
+    private (CommittedGroup Outcome, long StoredBatchId, long LoggedBatchId) Commit(List<IngestWork> group)
     {
-        // Log inline unless the writer is under load (then acknowledgements go first) or older deliveries are still
-        // unlogged (the log stays in delivery order).
-        var logNow = _loggedBatchId == _storedBatchId && !_load.Busy;
-        var newest = 0L;
         using var scope = _scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         db.Database.OpenConnection();
@@ -266,6 +261,10 @@ public sealed partial class WebhookIngestor : BackgroundService
         using var projector = new OccupancyProjector(connection);
         var committed = new CommittedGroup();
         var now = _time.GetUtcNow().UtcDateTime;
+        // Log inline unless the writer is under load (then acknowledgements go first) or older deliveries are still
+        // unlogged (the log stays in delivery order). Read from the database, under the write lock: it is the truth.
+        var (logged, stored) = statements.ReadLogPosition();
+        var logNow = logged == stored && !_load.Busy;
 
         foreach (var work in group)
         {
@@ -274,7 +273,7 @@ public sealed partial class WebhookIngestor : BackgroundService
                 case VerifiedDelivery d:
                     Store(d, statements, projector, committed, now, logNow);
                     if (!d.Result!.Duplicate)
-                        newest = Math.Max(newest, d.Result.BatchId);
+                        stored = Math.Max(stored, d.Result.BatchId);
                     break;
                 case RejectedDelivery r:
                     statements.InsertRejection(r);
@@ -286,11 +285,11 @@ public sealed partial class WebhookIngestor : BackgroundService
             }
         }
 
-        if (logNow && newest > 0)
-            statements.MoveLogCursor(newest);
+        if (logNow && stored > logged)
+            statements.MoveLogCursor(logged = stored);
         statements.Complete();
         transaction.Commit();
-        return (committed, newest, logNow);
+        return (committed, stored, logged);
     }
 
     private static void Store(VerifiedDelivery d, IngestStatements statements, OccupancyProjector projector, CommittedGroup committed, DateTime now, bool log)
@@ -378,6 +377,7 @@ internal sealed class IngestStatements : IDisposable
     private readonly SqliteStatement _event;
     private readonly SqliteStatement _rejection;
     private readonly SqliteStatement _moveLogCursor;
+    private readonly SqliteStatement _logPosition;
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _transaction;
     private readonly AuditAppender _audit;
@@ -401,6 +401,8 @@ internal sealed class IngestStatements : IDisposable
             """, "$received", "$remote", "$check", "$reason", "$sha", "$length", "$status");
         _moveLogCursor = new SqliteStatement(connection,
             $"UPDATE AuditChain SET LoggedWebhookBatchId = $id WHERE Id = {AuditChainState.SingletonId}", "$id");
+        _logPosition = new SqliteStatement(connection,
+            $"SELECT (SELECT LoggedWebhookBatchId FROM AuditChain WHERE Id = {AuditChainState.SingletonId}), (SELECT COALESCE(MAX(Id), 0) FROM WebhookBatches)");
         _connection = connection;
         _transaction = transaction;
         // Locks the chain head, and with it the database, before anything reads the log cursor.
@@ -409,13 +411,8 @@ internal sealed class IngestStatements : IDisposable
 
     public void MoveLogCursor(long batchId) => _moveLogCursor.Bind(0, batchId).Execute();
 
-    public long ReadLogCursor()
-    {
-        using var cmd = _connection.CreateCommand();
-        cmd.Transaction = _transaction;
-        cmd.CommandText = $"SELECT LoggedWebhookBatchId FROM AuditChain WHERE Id = {AuditChainState.SingletonId}";
-        return (long)cmd.ExecuteScalar()!;
-    }
+    /// <summary>The newest delivery whose events are logged, and the newest stored.</summary>
+    public (long Logged, long Stored) ReadLogPosition() => _logPosition.ExecuteRow();
 
     /// <summary>Stored deliveries after <paramref name="afterBatchId"/>, oldest first, up to about <paramref name="maxEvents"/> events.</summary>
     public List<(long BatchId, byte[] Body)> ReadUnlogged(long afterBatchId, int maxEvents)
@@ -468,6 +465,7 @@ internal sealed class IngestStatements : IDisposable
         _event.Dispose();
         _rejection.Dispose();
         _moveLogCursor.Dispose();
+        _logPosition.Dispose();
         _audit.Dispose();
     }
 }

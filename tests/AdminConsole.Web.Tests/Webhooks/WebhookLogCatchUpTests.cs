@@ -1,9 +1,11 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using AdminConsole.Channels;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Tests.Infrastructure;
 using AdminConsole.Web.Webhooks;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -73,6 +75,28 @@ public class WebhookLogCatchUpTests
         Assert.Equal(batchId, await db.AuditChainStates.Select(c => c.LoggedWebhookBatchId).SingleAsync());
         var verdict = await scope.ServiceProvider.GetRequiredService<AuditChainVerifier>().VerifyAsync();
         Assert.True(verdict.Intact, verdict.Message);
+    }
+
+    [Fact]
+    public async Task The_log_page_says_so_while_stored_deliveries_wait_and_logs_them_first()
+    {
+        using var console = new WebhookConsole();
+        var auditor = await console.SignInAsync(DemoUser.Auditor);
+        // Stored behind the running writer's back, as if acknowledged under load and not logged yet.
+        var waiting = StoreWithoutLogging(console.DatabasePath, Webhook.Body(WebhookEvent.ChannelOccupied("private-class-9")));
+
+        var page = await auditor.GetStringAsync("/EventLog");
+        Assert.Contains("data-testid=\"log-catching-up\"", page);
+        Assert.Contains("The events of 1 webhook delivery received under load", page);
+
+        // The next delivery finds an older one unlogged: both are logged, the older first, and the notice goes.
+        var response = await Webhook.PostAsync(console.CreateClient(), Webhook.Body(WebhookEvent.ChannelVacated("private-class-9")));
+        var next = (await response.Content.ReadFromJsonAsync<WebhookAck>())!.Batch;
+        await WaitForLogAsync(console);
+        var targets = await console.QueryAsync(db => db.AuditEntries.Where(a => a.Kind == AuditKinds.WebhookEvent && a.Channel == "private-class-9")
+            .OrderBy(a => a.Id).Select(a => a.Target).ToListAsync());
+        Assert.Equal([WebhookTarget.Of(waiting), WebhookTarget.Of(next)], targets);
+        Assert.DoesNotContain("log-catching-up", await auditor.GetStringAsync("/EventLog"));
     }
 
     /// <summary>What an acknowledging transaction leaves when the process dies before the log catches up: the migrated database with the delivery and its events, the log cursor behind it.</summary>
