@@ -14,6 +14,7 @@ namespace AdminConsole.Web.Occupancy;
 internal sealed class OccupancyProjector : IDisposable
 {
     private readonly SqliteStatement _channel;
+    private readonly SqliteStatement _channelReturning;
     private readonly SqliteStatement _member;
 
     /// <summary>Prepares the upserts; they run on <paramref name="connection"/>'s open transaction.</summary>
@@ -26,7 +27,7 @@ internal sealed class OccupancyProjector : IDisposable
         // Ties between equal versions: the greater count, the greater event name, so arrival order never matters.
         // The member count is recounted from PresenceMembers (written just before): at most 100 members, and a
         // recount cannot drift the way an increment could.
-        _channel = new SqliteStatement(connection, """
+        const string Upsert = """
             INSERT INTO ChannelStates (Channel, Kind, Occupied, OccupiedSinceMs, OccupancyChangedMs, OccupancyVersion,
                                        SubscriptionCount, SubscriptionVersion, UserCount, LastEventName, LastEventMs, LastEventVersion)
             VALUES ($c, $kind, $occupied, $since, $changed, $ov, $count, $sv,
@@ -47,8 +48,11 @@ internal sealed class OccupancyProjector : IDisposable
                 LastEventMs = iif(excluded.LastEventVersion > LastEventVersion OR (excluded.LastEventVersion = LastEventVersion AND excluded.LastEventName > LastEventName),
                     excluded.LastEventMs, LastEventMs),
                 LastEventVersion = max(LastEventVersion, excluded.LastEventVersion)
-            RETURNING OccupancyVersion
-            """, "$c", "$kind", "$occupied", "$since", "$changed", "$ov", "$count", "$sv", "$recount", "$name", "$t", "$lv");
+            """;
+        string[] parameters = ["$c", "$kind", "$occupied", "$since", "$changed", "$ov", "$count", "$sv", "$recount", "$name", "$t", "$lv"];
+        _channel = new SqliteStatement(connection, Upsert, parameters);
+        // The version afterwards tells whether an occupancy change applied; the other events do not need it.
+        _channelReturning = new SqliteStatement(connection, Upsert + " RETURNING OccupancyVersion", parameters);
         _member = new SqliteStatement(connection, """
             INSERT INTO PresenceMembers (Channel, UserId, Present, SinceMs, Version) VALUES ($c, $u, $present, $t, $v)
             ON CONFLICT (Channel, UserId) DO UPDATE SET Present = excluded.Present, SinceMs = excluded.SinceMs, Version = excluded.Version
@@ -68,14 +72,14 @@ internal sealed class OccupancyProjector : IDisposable
             case WebhookEventNames.ChannelOccupied:
             {
                 var v = OccupancyVersion.Of(timeMs, index, 0);
-                var applied = Channel(channel, name, timeMs, lastVersion, occupied: true, occupancyVersion: v, count: null, countVersion: 0, recount: false) == v;
+                var applied = ChannelVersion(channel, name, timeMs, lastVersion, occupied: true, occupancyVersion: v, count: null, countVersion: 0) == v;
                 return ProjectionChange.Channel | (applied ? ProjectionChange.Occupancy : 0);
             }
             case WebhookEventNames.ChannelVacated:
             {
                 // Nobody is subscribed to a vacated channel: the vacate also sets the count to 0, if newer.
                 var v = OccupancyVersion.Of(timeMs, index, 1);
-                var applied = Channel(channel, name, timeMs, lastVersion, occupied: false, occupancyVersion: v, count: 0, countVersion: v, recount: false) == v;
+                var applied = ChannelVersion(channel, name, timeMs, lastVersion, occupied: false, occupancyVersion: v, count: 0, countVersion: v) == v;
                 return ProjectionChange.Channel | (applied ? ProjectionChange.Occupancy : 0);
             }
             case WebhookEventNames.SubscriptionCount when subscriptionCount is not null:
@@ -98,8 +102,8 @@ internal sealed class OccupancyProjector : IDisposable
     public bool SetOccupied(string channel, bool occupied, long observedMs)
     {
         var v = OccupancyVersion.Of(observedMs, OccupancyVersion.MaxIndex, occupied ? 0 : 1);
-        return Channel(channel, occupied ? "reconcile_occupied" : "reconcile_vacated", observedMs, OccupancyVersion.Of(observedMs, OccupancyVersion.MaxIndex, 0),
-            occupied, v, occupied ? null : 0, occupied ? 0 : v, recount: false) == v;
+        return ChannelVersion(channel, occupied ? "reconcile_occupied" : "reconcile_vacated", observedMs, OccupancyVersion.Of(observedMs, OccupancyVersion.MaxIndex, 0),
+            occupied, v, occupied ? null : 0, occupied ? 0 : v) == v;
     }
 
     /// <summary>Reconciliation: sets one member's presence as observed by the HTTP API.</summary>
@@ -112,11 +116,18 @@ internal sealed class OccupancyProjector : IDisposable
         return changed;
     }
 
+    /// <summary>Upserts the channel row.</summary>
+    private void Channel(string channel, string name, long timeMs, long lastVersion, bool occupied, long occupancyVersion, long? count, long countVersion, bool recount) =>
+        BindChannel(_channel, channel, name, timeMs, lastVersion, occupied, occupancyVersion, count, countVersion, recount).Execute();
+
     /// <summary>Upserts the channel row; returns its occupancy version afterwards (equal to ours if ours applied).</summary>
-    private long Channel(string channel, string name, long timeMs, long lastVersion, bool occupied, long occupancyVersion, long? count, long countVersion, bool recount) =>
-        _channel.Bind(0, channel).Bind(1, KindOf(channel)).Bind(2, occupied ? 1 : 0).Bind(3, occupied && occupancyVersion > 0 ? timeMs : null)
+    private long ChannelVersion(string channel, string name, long timeMs, long lastVersion, bool occupied, long occupancyVersion, long? count, long countVersion) =>
+        BindChannel(_channelReturning, channel, name, timeMs, lastVersion, occupied, occupancyVersion, count, countVersion, recount: false).ExecuteRow().First;
+
+    private static SqliteStatement BindChannel(SqliteStatement upsert, string channel, string name, long timeMs, long lastVersion, bool occupied, long occupancyVersion, long? count, long countVersion, bool recount) =>
+        upsert.Bind(0, channel).Bind(1, KindOf(channel)).Bind(2, occupied ? 1 : 0).Bind(3, occupied && occupancyVersion > 0 ? timeMs : null)
             .Bind(4, occupancyVersion > 0 ? timeMs : 0).Bind(5, occupancyVersion).Bind(6, count).Bind(7, countVersion).Bind(8, recount ? 1 : 0)
-            .Bind(9, name).Bind(10, timeMs).Bind(11, lastVersion).ExecuteRow().First;
+            .Bind(9, name).Bind(10, timeMs).Bind(11, lastVersion);
 
     /// <summary>Upserts a member row if the version is newer; returns whether it changed.</summary>
     private bool Member(string channel, string userId, bool present, long timeMs, long version) =>
@@ -140,6 +151,7 @@ internal sealed class OccupancyProjector : IDisposable
     public void Dispose()
     {
         _channel.Dispose();
+        _channelReturning.Dispose();
         _member.Dispose();
     }
 }

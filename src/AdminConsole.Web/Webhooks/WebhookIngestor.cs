@@ -38,10 +38,14 @@ public sealed partial class WebhookIngestor : BackgroundService
     private const int MaxEventsPerCommit = 8192;
 
     /// <summary>
-    /// Log entries per catch-up transaction: a delivery that arrives meanwhile waits for it, so it is kept to ~25 ms
-    /// of work.
+    /// Log entries per catch-up transaction while deliveries still trickle in: one that arrives meanwhile waits for
+    /// it, so it stays at about 2 ms of work (measured: 256 raised the p99 at 2,500 single-event requests/s from 35
+    /// to 42-46 ms, 1,024 to 120-155 ms).
     /// </summary>
-    private const int MaxEventsPerLogCatchUp = 1024;
+    private const int LogCatchUpEventsUnderTraffic = 64;
+
+    /// <summary>When nothing has arrived for 100-200 ms: larger transactions catch up faster (about 50,000 entries/s, against 33,000).</summary>
+    private const int LogCatchUpEventsWhenQuiet = 1024;
 
     private readonly Channel<IngestWork> _queue = Channel.CreateBounded<IngestWork>(new BoundedChannelOptions(QueueCapacity)
     {
@@ -179,12 +183,12 @@ public sealed partial class WebhookIngestor : BackgroundService
         _loggedBatchId = db.AuditChainStates.Select(c => c.LoggedWebhookBatchId).Single();
     }
 
-    /// <summary>Appends the log entries of up to <see cref="MaxEventsPerLogCatchUp"/> events acknowledged without them.</summary>
+    /// <summary>Appends the log entries of some of the events acknowledged without them, oldest first.</summary>
     private bool CatchUpLog()
     {
         try
         {
-            _loggedBatchId = LogStoredDeliveries(MaxEventsPerLogCatchUp);
+            _loggedBatchId = LogStoredDeliveries(_load.Quiet ? LogCatchUpEventsWhenQuiet : LogCatchUpEventsUnderTraffic);
             return true;
         }
         catch (Exception ex)
@@ -349,6 +353,16 @@ internal sealed class WriterLoad(TimeProvider time, int logInlineUpToEventsPerSe
         {
             Roll();
             return _current + _previous > _busyAbove;
+        }
+    }
+
+    /// <summary>Nothing committed in the current and the previous window.</summary>
+    public bool Quiet
+    {
+        get
+        {
+            Roll();
+            return _current + _previous == 0;
         }
     }
 

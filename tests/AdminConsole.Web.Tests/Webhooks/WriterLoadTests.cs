@@ -40,6 +40,19 @@ public class WriterLoadTests
     }
 
     [Fact]
+    public void Quiet_only_when_nothing_was_committed_in_either_window()
+    {
+        var load = new WriterLoad(_time, logInlineUpToEventsPerSecond: 10_000);
+        Assert.True(load.Quiet);
+        load.Add(1);
+        Assert.False(load.Quiet);
+        _time.Advance(TimeSpan.FromMilliseconds(150));
+        Assert.False(load.Quiet);
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.True(load.Quiet);
+    }
+
+    [Fact]
     public void Zero_means_any_delivery_in_the_last_window_defers_the_log()
     {
         var load = new WriterLoad(_time, logInlineUpToEventsPerSecond: 0);
