@@ -24,7 +24,7 @@ public class IndexModel(EventLogQuery query, AuditChainVerifier verifier, IOptio
 
     /// <summary>The outcomes the console's writers use (a free-form column; these are the ones to pick from).</summary>
     public static IReadOnlyList<string> Outcomes { get; } =
-        ["accepted", "allowed", "corrected", "duplicate", "failure", "malformed", "not-sent", "refused", "rejected", "success"];
+        ["accepted", "allowed", "corrected", "duplicate", "failure", "malformed", "not-sent", "refused", "rejected", "success", "unreadable"];
 
     public async Task OnGetAsync(EventLogFilter filter, long? before, long? after, CancellationToken ct)
     {

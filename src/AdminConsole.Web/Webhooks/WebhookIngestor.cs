@@ -15,20 +15,20 @@ namespace AdminConsole.Web.Webhooks;
 /// <summary>
 /// The single writer of webhook data. SQLite allows one writer at a time, so instead of every request opening its
 /// own transaction (and queueing on the database lock), requests hand their delivery to a bounded queue and wait;
-/// this service takes everything that is waiting, stores it (batches, events, rejections, the projection and the
-/// audit entries) in ONE transaction, and only after the commit completes each request, which then answers 200.
-/// Under load a commit covers hundreds of requests: one fsync-free WAL commit instead of hundreds.
-/// The events' entries in the event log are appended in that same transaction, unless the writer is under load
-/// (<see cref="WebhookOptions.LogInlineUpToEventsPerSecond"/>): then acknowledging comes first, and the entries are
-/// appended once the load drops, oldest delivery first, from the stored bodies, in transactions of about a thousand
-/// events (<see cref="AuditChainState.LoggedWebhookBatchId"/> says how far the log has got). Why: a chained log entry
-/// with six index entries costs as much as storing and projecting the event; written inline under load it halved
-/// the batched throughput (measured: 21,500 against 42,800 events/s acknowledged).
-/// Rows are written with prepared SQLite statements on the context's connection and transaction, audit entries
-/// included (through <see cref="AuditAppender"/>, which seals them into the log's hash chain): measured, EF's
-/// SaveChanges for one audit entry per event cost more than everything else in the transaction together.
-/// New audit entries reach open log pages through the event log's feed (EventLog/EventLogFeed.cs), like every
-/// other writer's.
+/// this service takes everything that is waiting, stores it (batches, events, rejections, the projection) in ONE
+/// transaction, and only after the commit completes each request, which then answers 200. Under load a commit covers
+/// hundreds of requests: one fsync-free WAL commit instead of hundreds.
+/// The events' entries in the event log are sealed into that same transaction unless the writer is under load
+/// (<see cref="WebhookOptions.LogInlineUpToEventsPerSecond"/>). Then acknowledging comes first, and the entries are
+/// appended once the load drops, oldest delivery first, from the stored bodies
+/// (<see cref="AuditChainState.LoggedWebhookBatchId"/> says how far the log has got). Why: a chained log entry with
+/// its six index entries costs as much as storing and projecting the event; written inline under load it halved the
+/// batched throughput (measured: 21,500 against 42,800-46,000 events/s acknowledged).
+/// Rows are written through <see cref="SqliteStatement"/> on the context's connection, audit entries included
+/// (through <see cref="AuditAppender"/>, which seals them into the log's hash chain): EF's SaveChanges for one audit
+/// entry per event cost more than everything else in the transaction together, and Microsoft.Data.Sqlite's binding
+/// by name a fifth of the rest. New audit entries reach open log pages through the event log's feed
+/// (EventLog/EventLogFeed.cs), like every other writer's.
 /// </summary>
 public sealed partial class WebhookIngestor : BackgroundService
 {
@@ -62,10 +62,15 @@ public sealed partial class WebhookIngestor : BackgroundService
     private long _storedBatchId;
     private long _loggedBatchId;
     private readonly WriterLoad _load;
+    private DateTimeOffset _catchUpFailedAt = DateTimeOffset.MinValue;
+    private static readonly TimeSpan CatchUpRetryDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>For scheduling the writer's own work (load, retries): the machine's time, not the console's clock that tests may stop.</summary>
+    private static readonly TimeProvider MachineTime = TimeProvider.System;
 
     public WebhookIngestor(IServiceScopeFactory scopes, TimeProvider time, LivePublisher live, IOptions<WebhookOptions> options, ILogger<WebhookIngestor> logger)
     {
-        _load = new WriterLoad(TimeProvider.System, options.Value.LogInlineUpToEventsPerSecond);
+        _load = new WriterLoad(MachineTime, options.Value.LogInlineUpToEventsPerSecond);
         _scopes = scopes;
         _time = time;
         _live = live;
@@ -137,12 +142,14 @@ public sealed partial class WebhookIngestor : BackgroundService
             if (reader.Count == 0)
             {
                 var backlog = _loggedBatchId < _storedBatchId;
+                var retryIn = _catchUpFailedAt + CatchUpRetryDelay - MachineTime.GetUtcNow();
                 // A delivery arriving meanwhile waits for at most one catch-up transaction.
-                if (backlog && !_load.Busy && CatchUpLog())
+                if (backlog && !_load.Busy && retryIn <= TimeSpan.Zero && CatchUpLog())
                     continue;
                 // Not cancelled by stoppingToken: the queue completes on stop and the loop drains it. With a backlog,
-                // wake up when the load has had time to drop, even if no delivery comes.
-                if (!WaitForWork(reader, backlog ? WriterLoad.Window : Timeout.InfiniteTimeSpan))
+                // wake up when the load has had time to drop (or a failed catch-up may be retried), even if no
+                // delivery comes.
+                if (!WaitForWork(reader, backlog ? TimeSpan.FromTicks(Math.Max(retryIn.Ticks, WriterLoad.Window.Ticks)) : Timeout.InfiniteTimeSpan))
                     return;
                 continue;
             }
@@ -175,12 +182,21 @@ public sealed partial class WebhookIngestor : BackgroundService
         }
     }
 
+    /// <summary>Where the log stands at start, so a backlog left by the last run is caught up before the first delivery.</summary>
     private void ReadLogPosition()
     {
-        using var scope = _scopes.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        _storedBatchId = db.WebhookBatches.Max(b => (long?)b.Id) ?? 0;
-        _loggedBatchId = db.AuditChainStates.Select(c => c.LoggedWebhookBatchId).Single();
+        try
+        {
+            using var scope = _scopes.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            _storedBatchId = db.WebhookBatches.Max(b => (long?)b.Id) ?? 0;
+            _loggedBatchId = db.AuditChainStates.Select(c => c.LoggedWebhookBatchId).Single();
+        }
+        catch (Exception ex)
+        {
+            // Only a hint: every commit reads the position again under the write lock, and corrects it.
+            LogCatchUpFailed(_logger, ex);
+        }
     }
 
     /// <summary>Appends the log entries of some of the events acknowledged without them, oldest first.</summary>
@@ -193,8 +209,10 @@ public sealed partial class WebhookIngestor : BackgroundService
         }
         catch (Exception ex)
         {
-            // Nothing is lost: the deliveries are stored and the cursor did not move; it is retried.
+            // Nothing is lost: the deliveries are stored and the cursor did not move. Retried a little later, so a
+            // lasting fault (a full disk) is not logged ten times a second.
             LogCatchUpFailed(_logger, ex);
+            _catchUpFailedAt = MachineTime.GetUtcNow();
             return false;
         }
     }
@@ -211,10 +229,18 @@ public sealed partial class WebhookIngestor : BackgroundService
         var now = _time.GetUtcNow().UtcDateTime;
         foreach (var (batchId, body) in statements.ReadUnlogged(logged, maxEvents))
         {
-            if (!AdminConsole.Channels.Webhook.TryParse(body, out var webhook, out var error))
-                throw new InvalidOperationException($"Stored webhook delivery {batchId} does not parse: {error}");
-            foreach (var e in webhook.Events)
-                LogEvent(statements, now, batchId, e);
+            if (AdminConsole.Channels.Webhook.TryParse(body, out var webhook, out var error))
+            {
+                foreach (var e in webhook.Events)
+                    LogEvent(statements, now, batchId, e);
+            }
+            else
+            {
+                // Only a body changed in the database after it was verified can get here. Say so in the log rather
+                // than hold every later delivery back.
+                statements.InsertAudit(now, AuditKinds.WebhookEvent, Actor.Pusher, target: WebhookTarget.Of(batchId),
+                    data: JsonSerializer.Serialize(new { error }, JsonSerializerOptions.Web), channel: null, eventName: null, outcome: "unreadable");
+            }
             logged = batchId;
         }
         statements.MoveLogCursor(logged);

@@ -78,6 +78,23 @@ public class WebhookLogCatchUpTests
     }
 
     [Fact]
+    public async Task A_stored_body_that_no_longer_parses_is_logged_as_unreadable_and_does_not_hold_back_the_rest()
+    {
+        using var console = new WebhookConsole();
+        var broken = StoreWithoutLogging(console.DatabasePath, Webhook.Body(WebhookEvent.ChannelOccupied("private-class-4")), storedBody: "{\"time_ms\":");
+        var next = StoreWithoutLogging(console.DatabasePath, Webhook.Body(WebhookEvent.ChannelVacated("private-class-4")));
+
+        console.CreateClient();
+        await WaitForLogAsync(console);
+
+        var entries = await console.QueryAsync(db => db.AuditEntries.Where(a => a.Kind == AuditKinds.WebhookEvent).OrderBy(a => a.Id)
+            .Select(a => new { a.Target, a.Outcome, a.EventName }).ToListAsync());
+        Assert.Equal(
+            [(WebhookTarget.Of(broken), "unreadable", (string?)null), (WebhookTarget.Of(next), "accepted", "channel_vacated")],
+            entries.Select(e => (e.Target!, e.Outcome!, e.EventName)));
+    }
+
+    [Fact]
     public async Task The_log_page_says_so_while_stored_deliveries_wait_and_logs_them_first()
     {
         using var console = new WebhookConsole();
@@ -100,14 +117,15 @@ public class WebhookLogCatchUpTests
     }
 
     /// <summary>What an acknowledging transaction leaves when the process dies before the log catches up: the migrated database with the delivery and its events, the log cursor behind it.</summary>
-    private static long StoreWithoutLogging(string databasePath, string body)
+    /// <param name="storedBody">What the database holds as the body, if not <paramref name="body"/> (a body changed after it was verified).</param>
+    private static long StoreWithoutLogging(string databasePath, string body, string? storedBody = null)
     {
         using (var db = Open(databasePath))
             db.Database.Migrate();
         using var connection = new SqliteConnection($"Data Source={databasePath};Pooling=False");
         connection.Open();
         var webhook = AdminConsole.Channels.Webhook.Parse(body);
-        var bytes = Encoding.UTF8.GetBytes(body);
+        var bytes = Encoding.UTF8.GetBytes(storedBody ?? body);
         using var tx = connection.BeginTransaction();
         using var batch = connection.CreateCommand();
         batch.CommandText = """
