@@ -51,7 +51,7 @@ public class DetailModel(AppDbContext db) : PageModel
             .Take(RecentEvents)
             .ToListAsync(ct);
         var batches = targets
-            .Select(t => t is not null && t.StartsWith(WebhookTarget.Prefix, StringComparison.Ordinal) && long.TryParse(t.AsSpan(WebhookTarget.Prefix.Length), out var id) ? id : 0)
+            .Select(t => WebhookTarget.TryParse(t, out var id) ? id : 0)
             .Where(id => id > 0)
             .Distinct()
             .ToList();

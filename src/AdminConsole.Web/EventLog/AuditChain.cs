@@ -36,9 +36,9 @@ public class AuditChainState
     public long MaxSkewTicks { get; set; }
 
     /// <summary>
-    /// The newest webhook delivery whose events are in the log. The webhook writer acknowledges deliveries before
-    /// logging them when others are waiting (Webhooks/WebhookIngestor.cs) and logs everything after this id once the
-    /// queue is empty; moved in the transaction that appends the entries, so a crash neither loses nor repeats any.
+    /// The newest webhook delivery whose events are in the log. Under load the webhook writer acknowledges deliveries
+    /// before logging them (Webhooks/WebhookIngestor.cs) and logs everything after this id once the load drops; moved
+    /// in the transaction that appends the entries, so a crash neither loses nor repeats any.
     /// </summary>
     public long LoggedWebhookBatchId { get; set; }
 }

@@ -136,7 +136,8 @@ public sealed partial class WebhookIngestor : BackgroundService
     {
         var reader = _queue.Reader;
         var group = new List<IngestWork>(MaxDeliveriesPerCommit);
-        ReadLogPosition();
+        // Learns where the log stands, and starts on a backlog the last run left.
+        CatchUpLog();
         while (true)
         {
             if (reader.Count == 0)
@@ -182,29 +183,12 @@ public sealed partial class WebhookIngestor : BackgroundService
         }
     }
 
-    /// <summary>Where the log stands at start, so a backlog left by the last run is caught up before the first delivery.</summary>
-    private void ReadLogPosition()
-    {
-        try
-        {
-            using var scope = _scopes.CreateScope();
-            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            _storedBatchId = db.WebhookBatches.Max(b => (long?)b.Id) ?? 0;
-            _loggedBatchId = db.AuditChainStates.Select(c => c.LoggedWebhookBatchId).Single();
-        }
-        catch (Exception ex)
-        {
-            // Only a hint: every commit reads the position again under the write lock, and corrects it.
-            LogCatchUpFailed(_logger, ex);
-        }
-    }
-
     /// <summary>Appends the log entries of some of the events acknowledged without them, oldest first.</summary>
     private bool CatchUpLog()
     {
         try
         {
-            _loggedBatchId = LogStoredDeliveries(_load.Quiet ? LogCatchUpEventsWhenQuiet : LogCatchUpEventsUnderTraffic);
+            (_loggedBatchId, _storedBatchId) = LogStoredDeliveries(_load.Quiet ? LogCatchUpEventsWhenQuiet : LogCatchUpEventsUnderTraffic);
             return true;
         }
         catch (Exception ex)
@@ -217,15 +201,11 @@ public sealed partial class WebhookIngestor : BackgroundService
         }
     }
 
-    private long LogStoredDeliveries(int maxEvents)
+    /// <returns>Afterwards, the newest logged delivery and the newest stored.</returns>
+    private (long Logged, long Stored) LogStoredDeliveries(int maxEvents) => InWriteTransaction((statements, _) =>
     {
-        using var scope = _scopes.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        db.Database.OpenConnection();
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
-        using var transaction = db.Database.BeginTransaction();
-        using var statements = new IngestStatements(connection, (SqliteTransaction)transaction.GetDbTransaction());
-        var (logged, _) = statements.ReadLogPosition();
+        var (logged, stored) = statements.ReadLogPosition();
+        var before = logged;
         var now = _time.GetUtcNow().UtcDateTime;
         foreach (var (batchId, body) in statements.ReadUnlogged(logged, maxEvents))
         {
@@ -243,10 +223,27 @@ public sealed partial class WebhookIngestor : BackgroundService
             }
             logged = batchId;
         }
-        statements.MoveLogCursor(logged);
+        if (logged != before)
+            statements.MoveLogCursor(logged);
+        return (logged, stored);
+    });
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one write transaction of the writer's: the statements lock the chain head (and
+    /// with it the database) first, and their audit entries are sealed before the commit.
+    /// </summary>
+    private T InWriteTransaction<T>(Func<IngestStatements, SqliteConnection, T> work)
+    {
+        using var scope = _scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        db.Database.OpenConnection();
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        using var transaction = db.Database.BeginTransaction();
+        using var statements = new IngestStatements(connection, (SqliteTransaction)transaction.GetDbTransaction());
+        var result = work(statements, connection);
         statements.Complete();
         transaction.Commit();
-        return logged;
+        return result;
     }
 
     private static void LogEvent(IngestStatements statements, DateTime now, long batchId, WebhookEvent e) =>
@@ -278,16 +275,8 @@ public sealed partial class WebhookIngestor : BackgroundService
     }
 
     /// <returns>What was committed, and afterwards the newest stored delivery and the newest logged one.</returns>
-    private (CommittedGroup Outcome, long StoredBatchId, long LoggedBatchId) Commit(List<IngestWork> group)
+    private (CommittedGroup Outcome, long StoredBatchId, long LoggedBatchId) Commit(List<IngestWork> group) => InWriteTransaction((statements, connection) =>
     {
-        using var scope = _scopes.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        db.Database.OpenConnection();
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
-        using var transaction = db.Database.BeginTransaction();
-        var sqlTransaction = (SqliteTransaction)transaction.GetDbTransaction();
-
-        using var statements = new IngestStatements(connection, sqlTransaction);
         using var projector = new OccupancyProjector(connection);
         var committed = new CommittedGroup();
         var now = _time.GetUtcNow().UtcDateTime;
@@ -317,10 +306,8 @@ public sealed partial class WebhookIngestor : BackgroundService
 
         if (logNow && stored > logged)
             statements.MoveLogCursor(logged = stored);
-        statements.Complete();
-        transaction.Commit();
         return (committed, stored, logged);
-    }
+    });
 
     private static void Store(VerifiedDelivery d, IngestStatements statements, OccupancyProjector projector, CommittedGroup committed, DateTime now, bool log)
     {
@@ -351,7 +338,7 @@ public sealed partial class WebhookIngestor : BackgroundService
     [LoggerMessage(Level = LogLevel.Warning, Message = "Storing {Count} webhook deliveries together failed; storing them one by one.")]
     private static partial void LogGroupFailed(ILogger logger, Exception ex, int count);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Appending stored webhook events to the event log failed; it is retried after the next delivery.")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Appending stored webhook events to the event log failed; it is retried in a few seconds.")]
     private static partial void LogCatchUpFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storing a webhook delivery failed; it is answered 503 so Pusher retries.")]
@@ -516,6 +503,14 @@ public static class WebhookTarget
     public const string Prefix = "webhook:";
 
     public static string Of(long batchId) => Prefix + batchId;
+
+    /// <summary>The batch id in an entry's target, if it names a delivery.</summary>
+    public static bool TryParse(string? target, out long batchId)
+    {
+        batchId = 0;
+        return target is not null && target.StartsWith(Prefix, StringComparison.Ordinal)
+            && long.TryParse(target.AsSpan(Prefix.Length), out batchId);
+    }
 }
 
 /// <summary>A unit of work for the writer; the request that queued it awaits <see cref="Completion"/>.</summary>
