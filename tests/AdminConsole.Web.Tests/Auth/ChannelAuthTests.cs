@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Net;
 using System.Text.Json.Nodes;
-using AdminConsole.Channels.Tests;
 using AdminConsole.Web.Classes;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Tests.Infrastructure;
