@@ -227,6 +227,7 @@ public sealed class ChannelsClientTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Needs", "Node")]
     public async Task Query_strings_on_the_wire_match_the_npm_library()
     {
         await _client.TriggerAsync(["a", "private-b"], "e", "{\"t\":\"Zoë <王> & 😀\"}", "1.2", "subscription_count");

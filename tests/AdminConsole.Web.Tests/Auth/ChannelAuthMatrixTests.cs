@@ -136,6 +136,7 @@ public class ChannelAuthMatrixTests(AuthMatrixConsole console) : IClassFixture<A
     }
 
     [Fact]
+    [Trait("Needs", "Node")]
     public async Task Allowed_answers_are_signed_exactly_as_the_npm_library_signs_them()
     {
         var privateItems = new JsonArray();

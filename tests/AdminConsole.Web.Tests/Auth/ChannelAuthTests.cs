@@ -142,6 +142,7 @@ public class ChannelAuthTests(CountingConsole console) : IClassFixture<CountingC
     }
 
     [Fact]
+    [Trait("Needs", "Node")]
     public async Task User_sign_in_is_signed_like_the_npm_library_with_id_and_user_info()
     {
         var client = await console.SignInAsync(DemoUser.OtherStudent);

@@ -136,6 +136,7 @@ public class TriggerTests(PusherConsoleFactory console) : IClassFixture<PusherCo
     }
 
     [Fact]
+    [Trait("Needs", "Node")]
     public async Task The_request_reaching_Pusher_is_signed_as_the_npm_library_signs_and_carries_the_event()
     {
         console.Api.Handler = (ctx, _) => ctx.Response.WriteAsync("{}");

@@ -137,6 +137,7 @@ public sealed class CreateAdminCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Needs", "Process")]
     public async Task The_real_entry_point_dispatches_the_verb_and_exits_with_its_code()
     {
         var environment = new Dictionary<string, string>

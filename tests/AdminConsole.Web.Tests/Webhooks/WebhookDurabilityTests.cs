@@ -17,6 +17,7 @@ namespace AdminConsole.Web.Tests.Webhooks;
 /// any load, so the kill also lands between acknowledgements and their log entries: after the restart the log must
 /// catch up to exactly one entry per stored event, with the chain intact.
 /// </summary>
+[Trait("Needs", "Process")]
 public sealed class WebhookDurabilityTests : IAsyncLifetime
 {
     private const string Key = "durability-key";
