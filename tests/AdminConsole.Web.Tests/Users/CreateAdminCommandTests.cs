@@ -1,7 +1,6 @@
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Security;
-using AdminConsole.Web.Tests.Infrastructure;
 using AdminConsole.Web.Users;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Identity;
