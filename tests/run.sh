@@ -4,7 +4,8 @@
 #
 # `bash tests/run.sh --fast` is the inner loop. Tests that need something slow to start or install carry
 # [Trait("Needs", "...")]: Node (the npm oracles and peers), Chromium (the whole E2E assembly), Publish
-# (`dotnet publish`) or Process (a child `dotnet` process). --fast runs every test without such a trait
+# (`dotnet publish`), Process (a child `dotnet` process) or Volume (writes tens of thousands of rows to
+# measure memory; the slowest test on its own). --fast runs every test without such a trait
 # (filter below), builds only the projects in tests/fast.slnf and skips the chromium and npm installs.
 # A new test that needs one of these must carry the trait, or --fast stops being fast.
 set -euo pipefail
@@ -18,9 +19,9 @@ case "${1:-}" in
 esac
 
 if $fast; then
-  echo "== --fast: leaving out tests that need Node, Chromium, dotnet publish or a child process"
+  echo "== --fast: leaving out tests that need Node, Chromium, dotnet publish, a child process or a large volume"
   target=tests/fast.slnf
-  filter=(--filter "Needs!=Node&Needs!=Chromium&Needs!=Publish&Needs!=Process")
+  filter=(--filter "Needs!=Node&Needs!=Chromium&Needs!=Publish&Needs!=Process&Needs!=Volume")
 else
   target=AdminConsole.sln
   filter=()
