@@ -6,6 +6,7 @@ using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Security;
 using AdminConsole.Web.Shared;
+using AdminConsole.Web.Telemetry;
 using AdminConsole.Web.Users;
 using AdminConsole.Web.Webhooks;
 
@@ -23,6 +24,7 @@ builder.AddWebhooks();
 builder.AddChannelAuth();
 builder.AddCompose();
 builder.AddEventLog();
+builder.AddTelemetry();
 
 var app = builder.Build();
 
@@ -35,6 +37,7 @@ app.MapWebhooks();
 app.MapChannelAuth();
 app.MapCompose();
 app.MapEventLog();
+app.MapTelemetry();
 
 app.Run();
 return 0;

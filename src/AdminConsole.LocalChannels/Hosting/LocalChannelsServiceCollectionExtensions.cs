@@ -30,6 +30,8 @@ public static class LocalChannelsServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options);
         services.AddSingleton<ChannelRegistry>();
+        services.AddMetrics();
+        services.AddSingleton<LocalChannelsMetrics>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<UserWatchlists>();
         services.AddSingleton<LastEventCache>();

@@ -27,8 +27,11 @@ public sealed class PusherConnection
     private int _rateCount;
     private volatile bool _pingOutstanding;
 
-    internal PusherConnection(string socketId, WebSocket socket, int maxPendingFrames, TimeProvider time, CancellationToken aborted)
+    private readonly LocalChannelsMetrics _metrics;
+
+    internal PusherConnection(string socketId, WebSocket socket, int maxPendingFrames, TimeProvider time, LocalChannelsMetrics metrics, CancellationToken aborted)
     {
+        _metrics = metrics;
         SocketId = socketId;
         _socket = socket;
         _maxPending = maxPendingFrames;
@@ -147,6 +150,7 @@ public sealed class PusherConnection
                     return;
                 }
                 await _socket.SendAsync(frame.Payload, WebSocketMessageType.Text, true, _aborted).ConfigureAwait(false);
+                _metrics.MessageSent();
                 lock (_sendGate)
                 {
                     if (_pending.Count == 0)

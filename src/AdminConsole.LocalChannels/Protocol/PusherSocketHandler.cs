@@ -68,10 +68,10 @@ public sealed class PusherSocketHandler
         }
 
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        var connection = new PusherConnection(NewSocketId(), socket, _options.MaxPendingFramesPerConnection, _time, lifetime.Token);
+        var connection = new PusherConnection(NewSocketId(), socket, _options.MaxPendingFramesPerConnection, _time, _connections.Metrics, lifetime.Token);
         while (!_connections.TryAdd(connection))
         {
-            connection = new PusherConnection(NewSocketId(), socket, _options.MaxPendingFramesPerConnection, _time, lifetime.Token);
+            connection = new PusherConnection(NewSocketId(), socket, _options.MaxPendingFramesPerConnection, _time, _connections.Metrics, lifetime.Token);
         }
 
         try
@@ -136,6 +136,7 @@ public sealed class PusherSocketHandler
                     connection.Send(Frames.Error("Binary frames are not supported", null));
                     continue;
                 }
+                _connections.Metrics.MessageReceived();
                 HandleMessage(connection, buffer.AsSpan(0, length));
             }
         }

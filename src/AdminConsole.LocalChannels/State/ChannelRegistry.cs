@@ -138,17 +138,28 @@ public sealed class LastEventCache
 public sealed record CachedEvent(string EventName, string Data, DateTimeOffset ExpiresAt);
 
 /// <summary>Open connections by socket id and by signed-in user.</summary>
-public sealed class ConnectionRegistry
+public sealed class ConnectionRegistry(LocalChannelsMetrics metrics)
 {
     private readonly ConcurrentDictionary<string, PusherConnection> _bySocket = new(StringComparer.Ordinal);
+
+    internal LocalChannelsMetrics Metrics { get; } = metrics;
 
     public int Count => _bySocket.Count;
 
     public IEnumerable<PusherConnection> All => _bySocket.Values;
 
-    internal bool TryAdd(PusherConnection c) => _bySocket.TryAdd(c.SocketId, c);
+    internal bool TryAdd(PusherConnection c)
+    {
+        if (!_bySocket.TryAdd(c.SocketId, c)) return false;
+        Metrics.Connected();
+        return true;
+    }
 
-    internal void Remove(PusherConnection c) => _bySocket.TryRemove(new KeyValuePair<string, PusherConnection>(c.SocketId, c));
+    internal void Remove(PusherConnection c)
+    {
+        if (_bySocket.TryRemove(new KeyValuePair<string, PusherConnection>(c.SocketId, c)))
+            Metrics.Disconnected();
+    }
 
     public bool Contains(string socketId) => _bySocket.ContainsKey(socketId);
 

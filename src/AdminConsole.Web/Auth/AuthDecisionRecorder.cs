@@ -16,7 +16,7 @@ namespace AdminConsole.Web.Auth;
 /// hash chain with <see cref="AuditAppender"/> (prepared inserts), as the webhook writer does: EF's change tracking
 /// would be most of the cost of a few thousand rows a second.
 /// </summary>
-public sealed partial class AuthDecisionRecorder(IServiceScopeFactory scopes, ILogger<AuthDecisionRecorder> logger) : BackgroundService
+public sealed partial class AuthDecisionRecorder(IServiceScopeFactory scopes, ILogger<AuthDecisionRecorder> logger, ChannelAuthMetrics metrics) : BackgroundService
 {
     private const int MaxBatch = 500;
     private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(20);
@@ -27,8 +27,11 @@ public sealed partial class AuthDecisionRecorder(IServiceScopeFactory scopes, IL
         SingleReader = true,
     });
 
-    public ValueTask RecordAsync(AuthDecisionRecord record, CancellationToken cancellationToken = default) =>
-        _queue.Writer.WriteAsync(record, cancellationToken);
+    public ValueTask RecordAsync(AuthDecisionRecord record, CancellationToken cancellationToken = default)
+    {
+        metrics.Decided(record);
+        return _queue.Writer.WriteAsync(record, cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

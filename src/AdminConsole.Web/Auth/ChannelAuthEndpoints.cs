@@ -34,6 +34,7 @@ public static class ChannelAuthEndpoints
         services.ConfigureDbContext<AppDbContext>((sp, o) => o.AddInterceptors(
             sp.GetRequiredService<MembershipChangeInterceptor>(), sp.GetRequiredService<MembershipCommitInterceptor>()));
         services.AddSingleton<ChannelAuthorizer>();
+        services.AddSingleton<ChannelAuthMetrics>();
         services.AddSingleton<AuthDecisionRecorder>();
         services.AddHostedService(sp => sp.GetRequiredService<AuthDecisionRecorder>());
 

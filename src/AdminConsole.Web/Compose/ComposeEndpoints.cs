@@ -17,6 +17,7 @@ public static class ComposeEndpoints
     {
         builder.Services.TryAddSingleton<AuditTrail>();
         builder.Services.AddSingleton<SendableChannels>();
+        builder.Services.AddSingleton<ComposeMetrics>();
         builder.Services.AddScoped<EventSender>();
         builder.Services.AddRateLimiter(o => o.AddPolicy(RateLimitPolicy, http =>
             // A teacher sends a handful of announcements a lesson (each send also reloads the history); a runaway

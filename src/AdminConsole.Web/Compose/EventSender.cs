@@ -41,7 +41,8 @@ public sealed partial class EventSender(
     SendableChannels sendable,
     AuditTrail audit,
     TimeProvider time,
-    ILogger<EventSender> logger)
+    ILogger<EventSender> logger,
+    ComposeMetrics metrics)
 {
     private static readonly string[] ReservedEventPrefixes = ["client-", "pusher:", "pusher_internal:"];
 
@@ -185,6 +186,7 @@ public sealed partial class EventSender(
             sent.PusherBody = pusher.Enabled
                 ? "Not sent: Pusher credentials are not configured."
                 : "Not sent: Pusher is disabled (PUSHER_ENABLED=false).";
+            metrics.Sent(sent.Status, apiDuration: null);
             return new SendResult(sent, StatusCodes.Status503ServiceUnavailable, "Pusher is not available", sent.PusherBody + " The send is recorded and can be retried.");
         }
 
@@ -222,7 +224,9 @@ public sealed partial class EventSender(
         }
         finally
         {
-            sent.DurationMs = (int)Math.Min(int.MaxValue, time.GetElapsedTime(started).TotalMilliseconds);
+            var elapsed = time.GetElapsedTime(started);
+            sent.DurationMs = (int)Math.Min(int.MaxValue, elapsed.TotalMilliseconds);
+            metrics.Sent(sent.Status, elapsed);
         }
     }
 

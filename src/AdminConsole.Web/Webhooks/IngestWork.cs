@@ -33,6 +33,10 @@ public sealed class RejectedDelivery : IngestWork
     public required int Status { get; init; }
     public string? BodySha256 { get; init; }
     public long BodyLength { get; init; }
+    /// <summary>How many rejections from this source this entry stands for (<see cref="WebhookRejectionLog"/>): this one and those after it in its minute.</summary>
+    public long Count { get; init; } = 1;
+    /// <summary>When the last of them arrived.</summary>
+    public long LastReceivedMs { get; init; }
     internal TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     internal override int EventCount => 1;
     internal override void Complete() => Completion.TrySetResult();

@@ -57,6 +57,7 @@ public sealed partial class WebhookIngestor : BackgroundService
     private readonly TimeProvider _time;
     private readonly LivePublisher _live;
     private readonly ILogger<WebhookIngestor> _logger;
+    private readonly WebhookMetrics _metrics;
 
     // Written by the writer thread only: the newest delivery stored, and the newest whose events are in the log.
     private long _storedBatchId;
@@ -68,13 +69,17 @@ public sealed partial class WebhookIngestor : BackgroundService
     /// <summary>For scheduling the writer's own work (load, retries): the machine's time, not the console's clock that tests may stop.</summary>
     private static readonly TimeProvider MachineTime = TimeProvider.System;
 
-    public WebhookIngestor(IServiceScopeFactory scopes, TimeProvider time, LivePublisher live, IOptions<WebhookOptions> options, ILogger<WebhookIngestor> logger)
+    public WebhookIngestor(IServiceScopeFactory scopes, TimeProvider time, LivePublisher live, IOptions<WebhookOptions> options, ILogger<WebhookIngestor> logger,
+        WebhookMetrics metrics)
     {
         _load = new WriterLoad(MachineTime, options.Value.LogInlineUpToEventsPerSecond);
         _scopes = scopes;
         _time = time;
         _live = live;
         _logger = logger;
+        _metrics = metrics;
+        // Both ids are written by the writer thread alone; a scrape reading one a commit late is fine.
+        metrics.ObserveWriter(() => _queue.Reader.Count, () => Math.Max(0, Volatile.Read(ref _storedBatchId) - Volatile.Read(ref _loggedBatchId)));
     }
 
     /// <summary>Stores a verified webhook; completes after its transaction has committed.</summary>
@@ -254,7 +259,9 @@ public sealed partial class WebhookIngestor : BackgroundService
     {
         try
         {
+            var started = MachineTime.GetTimestamp();
             var (outcome, stored, logged) = Commit(group);
+            _metrics.Committed(MachineTime.GetElapsedTime(started));
             (_storedBatchId, _loggedBatchId) = (stored, logged);
             foreach (var work in group)
                 work.Complete();
@@ -298,7 +305,7 @@ public sealed partial class WebhookIngestor : BackgroundService
                     statements.InsertRejection(r);
                     statements.InsertAudit(now, AuditKinds.WebhookRejected, new Actor(null, "webhook sender " + (r.RemoteAddress ?? "unknown")),
                         target: r.BodySha256 is null ? null : "body:" + r.BodySha256,
-                        data: JsonSerializer.Serialize(new { check = r.FailedCheck, reason = r.Reason, status = r.Status, length = r.BodyLength }, JsonSerializerOptions.Web),
+                        data: JsonSerializer.Serialize(new { check = r.FailedCheck, reason = r.Reason, status = r.Status, length = r.BodyLength, count = r.Count, first_ms = r.ReceivedMs, last_ms = Math.Max(r.ReceivedMs, r.LastReceivedMs) }, JsonSerializerOptions.Web),
                         channel: null, eventName: null, outcome: "rejected");
                     break;
             }

@@ -11,9 +11,11 @@ namespace AdminConsole.Web.Webhooks;
 /// POST /pusher/webhook. Anonymous and exempt from antiforgery: the HMAC signature over the raw body is the
 /// authentication. Order of checks: size (413), credentials configured, key and signature (401), shape (400);
 /// then the delivery is stored by <see cref="WebhookIngestor"/> and answered 200 only once committed, so an
-/// acknowledged webhook survives a crash. Every refusal is recorded for the delivery log.
+/// acknowledged webhook survives a crash. Refusals are recorded for the delivery log, aggregated per source and
+/// minute by <see cref="WebhookRejectionLog"/>, so they cost no write of their own.
 /// </summary>
-public sealed class WebhookReceiver(WebhookIngestor ingestor, IOptionsMonitor<ChannelsOptions> options, TimeProvider time)
+public sealed class WebhookReceiver(WebhookIngestor ingestor, IOptionsMonitor<ChannelsOptions> options, TimeProvider time,
+    WebhookRejectionLog rejections, WebhookMetrics metrics)
 {
     /// <summary>Pusher's batches are a few KB; 1 MB leaves room without letting anyone park large bodies here.</summary>
     public const int MaxBodyBytes = 1024 * 1024;
@@ -60,6 +62,7 @@ public sealed class WebhookReceiver(WebhookIngestor ingestor, IOptionsMonitor<Ch
                 ReceivedMs = receivedMs,
                 RemoteAddress = remote,
             }, ct);
+            metrics.Received(result.Duplicate);
             return TypedResults.Ok(new WebhookAck(result.BatchId, result.Events, result.Duplicate));
         }
         catch (IngestUnavailableException)
@@ -69,9 +72,10 @@ public sealed class WebhookReceiver(WebhookIngestor ingestor, IOptionsMonitor<Ch
                 detail: "The console could not store this webhook; retry later.");
         }
 
-        async Task<IResult> RejectAsync(int status, string check, string reason, string? bodySha, long length)
+        Task<IResult> RejectAsync(int status, string check, string reason, string? bodySha, long length)
         {
-            await ingestor.RecordAsync(new RejectedDelivery
+            metrics.Rejected(check);
+            rejections.Add(new RejectedDelivery
             {
                 ReceivedMs = receivedMs,
                 RemoteAddress = remote,
@@ -80,9 +84,9 @@ public sealed class WebhookReceiver(WebhookIngestor ingestor, IOptionsMonitor<Ch
                 Status = status,
                 BodySha256 = bodySha,
                 BodyLength = length,
-            }, ct);
-            return TypedResults.Problem(statusCode: status, title: "Webhook rejected", detail: reason,
-                extensions: new Dictionary<string, object?> { ["check"] = check });
+            });
+            return Task.FromResult<IResult>(TypedResults.Problem(statusCode: status, title: "Webhook rejected", detail: reason,
+                extensions: new Dictionary<string, object?> { ["check"] = check }));
         }
     }
 

@@ -15,6 +15,10 @@ public static class WebhooksSetup
         builder.Services.AddSingleton<WebhookReceiver>();
         builder.Services.AddSingleton<WebhookIngestor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookIngestor>());
+        builder.Services.AddSingleton<WebhookMetrics>();
+        // After the writer: hosted services stop in reverse order, so the last minute's refusals are handed to a writer still running.
+        builder.Services.AddSingleton<WebhookRejectionLog>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookRejectionLog>());
         builder.AddOccupancy();
         builder.AddLive();
     }

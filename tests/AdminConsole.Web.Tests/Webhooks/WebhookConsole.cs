@@ -23,6 +23,9 @@ public class WebhookConsole : ConsoleFactory
         new("Pusher:Enabled", "false"),
     ];
 
+    /// <summary>Writes the refusals counted so far (normally written at the end of each minute) and waits for the commit.</summary>
+    public Task FlushRejectionsAsync() => Services.GetRequiredService<AdminConsole.Web.Webhooks.WebhookRejectionLog>().FlushAsync();
+
     public async Task<T> QueryAsync<T>(Func<AppDbContext, Task<T>> query)
     {
         await using var scope = Services.CreateAsyncScope();

@@ -97,12 +97,15 @@ public class WebhookEndpointTests(WebhookConsole console) : IClassFixture<Webhoo
         var body = Webhook.Body(WebhookEvent.ChannelOccupied(channel));
         if (signature == "sig-other-secret") signature = new WebhookSigner("some-other-secret").Sign(body);
         var before = await CountsAsync();
+        // Refusals are recorded per source and minute, with the first one's details: start a fresh window.
+        await console.FlushRejectionsAsync();
 
         var response = await Webhook.PostAsync(_client, body, key, signature, sign);
 
         Assert.Equal(status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(before, await CountsAsync());
+        await console.FlushRejectionsAsync();
         Assert.False(await console.QueryAsync(db => db.ChannelStates.AnyAsync(c => c.Channel == channel)));
         var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(body)));
         var rejection = await console.QueryAsync(db => db.WebhookRejections.SingleAsync(r => r.BodySha256 == sha));
@@ -144,11 +147,13 @@ public class WebhookEndpointTests(WebhookConsole console) : IClassFixture<Webhoo
     {
         var big = Webhook.Body(WebhookEvent.ClientEvent("private-big", "client-x", new string('a', WebhookReceiver.MaxBodyBytes), "1.1"));
         var before = await CountsAsync();
+        await console.FlushRejectionsAsync();
 
         var response = await Webhook.PostAsync(_client, big);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal(before, await CountsAsync());
+        await console.FlushRejectionsAsync();
         Assert.True(await console.QueryAsync(db => db.WebhookRejections.AnyAsync(r => r.FailedCheck == WebhookRejectionChecks.TooLarge && r.Status == 413)));
     }
 
