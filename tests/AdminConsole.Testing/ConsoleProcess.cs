@@ -15,8 +15,11 @@ public sealed class ConsoleProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly bool _ownsDatabase;
 
-    private ConsoleProcess(Process process, string url, string databasePath, bool ownsDatabase)
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output;
+
+    private ConsoleProcess(Process process, string url, string databasePath, bool ownsDatabase, System.Collections.Concurrent.ConcurrentQueue<string> output)
     {
+        _output = output;
         _process = process;
         Url = url;
         DatabasePath = databasePath;
@@ -26,6 +29,9 @@ public sealed class ConsoleProcess : IAsyncDisposable
     public string Url { get; }
     public string DatabasePath { get; }
     public int Pid => _process.Id;
+
+    /// <summary>Every line the console has written so far, stdout and stderr together.</summary>
+    public IReadOnlyList<string> Output => [.. _output];
 
     /// <param name="databasePath">The SQLite file to use; by default a new one in a temp folder, deleted on dispose.</param>
     /// <param name="url">The address to listen on; by default a free loopback port.</param>
@@ -53,8 +59,14 @@ public sealed class ConsoleProcess : IAsyncDisposable
             environment[name] = value;
         var process = Start(dll, [], environment);
         process.StandardInput.Close();
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("[console] " + e.Data); };
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            output.Enqueue(e.Data);
+            Console.Error.WriteLine("[console] " + e.Data);
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -74,7 +86,7 @@ public sealed class ConsoleProcess : IAsyncDisposable
             process.Dispose();
             throw;
         }
-        return new ConsoleProcess(process, url, db, owns);
+        return new ConsoleProcess(process, url, db, owns, output);
     }
 
     /// <summary>Starts `dotnet {dll} {args}` with stdin/stdout/stderr redirected and only the given settings.</summary>
@@ -115,6 +127,23 @@ public sealed class ConsoleProcess : IAsyncDisposable
             throw new TimeoutException($"{dll} {string.Join(' ', args)} did not exit within {timeout}.");
         }
         return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>SIGTERM, as a container runtime or systemd stops a service, and waits for the exit; returns the exit code.</summary>
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The console did not exit within {timeout} of SIGTERM.");
+        }
+        return _process.ExitCode;
     }
 
     /// <summary>SIGKILL: no shutdown, no drain, whatever was in flight is cut off.</summary>

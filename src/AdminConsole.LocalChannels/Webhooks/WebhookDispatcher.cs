@@ -37,6 +37,9 @@ public sealed class WebhookDispatcher : BackgroundService
     private long _outstanding;
     private long _delivered;
     private long _failed;
+    // Set when the server stops: a delivery that fails then is not retried or reported, since the receiver is
+    // usually the host that is stopping too.
+    private volatile bool _stopping;
 
     public WebhookDispatcher(LocalChannelsOptions options, TimeProvider time, ILogger<WebhookDispatcher> log)
     {
@@ -265,6 +268,11 @@ public sealed class WebhookDispatcher : BackgroundService
                     outcome = e is TaskCanceledException ? "timeout" : e.Message;
                 }
 
+                if (_stopping)
+                {
+                    _log.LogDebug("Webhook to {Url} not retried: the server is stopping ({Outcome})", url, outcome);
+                    return;
+                }
                 if (_time.GetUtcNow() - started + delay > _hooks.RetryFor)
                 {
                     Interlocked.Increment(ref _failed);
@@ -287,10 +295,19 @@ public sealed class WebhookDispatcher : BackgroundService
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping = true;
         foreach (var timer in _delayed.Values) timer.Dispose();
         _delayed.Clear();
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        await Task.WhenAll(_deliveries.Keys).WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Deliveries in flight end with the stopping token; wait for them, but not past the host's deadline.
+            await Task.WhenAll(_deliveries.Keys).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _log.LogDebug("Stopped with {Count} webhook deliveries still in flight", _deliveries.Count);
+        }
     }
 
     public override void Dispose()

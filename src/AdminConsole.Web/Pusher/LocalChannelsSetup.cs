@@ -124,7 +124,12 @@ public static partial class LocalChannelsSetup
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        /// <summary>
+        /// Before anything else stops: the local server closes its clients while the console still listens, so the
+        /// channel_vacated and member_removed that causes are delivered and stored, rather than sent to a closed
+        /// port and logged as failures all through the stop.
+        /// </summary>
+        public async Task StoppingAsync(CancellationToken cancellationToken) => await embedded.DisposeAsync();
 
         public async Task StoppedAsync(CancellationToken cancellationToken) => await embedded.DisposeAsync();
 
