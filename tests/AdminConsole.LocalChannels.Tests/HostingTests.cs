@@ -68,7 +68,7 @@ public sealed class HostingTests
     public void Standalone_appsettings_bind_to_valid_local_only_options()
     {
         var config = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(Interop.RepoRoot, "src", "AdminConsole.LocalChannels", "appsettings.json"))
+            .AddJsonFile(Path.Combine(Interop.RepoRoot, "src", "AdminConsole.LocalChannels.Host", "appsettings.json"))
             .Build();
         var options = config.GetSection(LocalChannelsOptions.SectionName).Get<LocalChannelsOptions>();
         Assert.NotNull(options);
