@@ -3,6 +3,8 @@ using AdminConsole.Web.Auth;
 using AdminConsole.Web.Compose;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Live;
+using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Security;
 using AdminConsole.Web.Shared;
@@ -20,9 +22,11 @@ builder.AddConsoleShell();
 builder.AddUsers();
 builder.AddClasses();
 builder.AddWebhooks();
+builder.AddOccupancy();
 builder.AddChannelAuth();
 builder.AddCompose();
 builder.AddEventLog();
+builder.AddLive();
 
 var app = builder.Build();
 
@@ -35,6 +39,7 @@ app.MapWebhooks();
 app.MapChannelAuth();
 app.MapCompose();
 app.MapEventLog();
+app.MapLive();
 
 app.Run();
 return 0;

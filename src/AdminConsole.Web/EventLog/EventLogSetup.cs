@@ -2,7 +2,6 @@ using AdminConsole.Web.Data;
 using AdminConsole.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AdminConsole.Web.EventLog;
 
@@ -14,7 +13,8 @@ public static class EventLogSetup
             .BindConfiguration(EventLogOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.TryAddSingleton<AuditTrail>();
+        // The one registration of the audit trail every feature writes to.
+        builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddScoped<AuditChainVerifier>();
         builder.Services.AddScoped<EventLogQuery>();
         builder.Services.AddScoped<ActivityChart>();

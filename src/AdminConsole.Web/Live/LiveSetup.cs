@@ -1,7 +1,7 @@
 namespace AdminConsole.Web.Live;
 
-/// <summary>The hub and its publisher; registered by the webhooks feature, which is what feeds them.</summary>
-internal static class LiveSetup
+/// <summary>The hub and its publisher, which mirror what the other features commit onto open pages.</summary>
+public static class LiveSetup
 {
     public static void AddLive(this WebApplicationBuilder builder)
     {

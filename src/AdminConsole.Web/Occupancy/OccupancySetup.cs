@@ -1,8 +1,8 @@
 namespace AdminConsole.Web.Occupancy;
 
-internal static class OccupancySetup
+public static class OccupancySetup
 {
-    /// <summary>Reconcile uses the Channels HTTP client registered by Pusher/PusherSetup.</summary>
+    /// <summary>The projection's reconcile (on demand and periodic); it uses the Channels client registered by Pusher/PusherSetup.</summary>
     public static void AddOccupancy(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ReconcileStatus>();

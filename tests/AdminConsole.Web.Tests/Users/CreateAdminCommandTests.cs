@@ -30,6 +30,7 @@ public sealed class CreateAdminCommandTests : IAsyncLifetime
         builder.AddData();
         builder.AddSecurity();
         builder.AddUsers();
+        builder.AddEventLog(); // the audit trail every feature writes to
         _app = builder.Build(); // not started: like the verb, nothing has migrated the database yet
         return Task.CompletedTask;
     }
