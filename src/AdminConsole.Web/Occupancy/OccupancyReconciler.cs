@@ -160,15 +160,6 @@ public sealed class ReconcileStatus
     public ReconcileResult? Last { get; set; }
 }
 
-public sealed class ReconcileOptions
-{
-    public const string Section = "Reconcile";
-
-    /// <summary>0 (default): only on demand. Otherwise the projection is reconciled every this many seconds.</summary>
-    [System.ComponentModel.DataAnnotations.Range(0, 86400)]
-    public int IntervalSeconds { get; set; }
-}
-
 /// <summary>The optional periodic reconcile (Reconcile:IntervalSeconds &gt; 0).</summary>
 internal sealed class PeriodicReconcile(OccupancyReconciler reconciler, IOptions<ReconcileOptions> options, TimeProvider time) : BackgroundService
 {

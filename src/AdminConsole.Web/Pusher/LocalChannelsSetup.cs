@@ -7,30 +7,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace AdminConsole.Web.Pusher;
-
-/// <summary>The "Pusher:Local" section: the Channels server the console hosts itself when it has no Pusher app.</summary>
-public sealed class LocalChannelsSettings
-{
-    public const string Section = "Pusher:Local";
-
-    /// <summary>
-    /// Whether the console hosts the local server when it has no Pusher credentials. Unset: only in Development. A
-    /// production console without credentials is misconfigured, and its users' browsers would look for the server on
-    /// their own machines. False: stay unconfigured (auth and sends answer 503).
-    /// </summary>
-    public bool? Enabled { get; set; }
-
-    /// <summary>Loopback port for pusher-js and the HTTP API; when taken, any free port. 0: always a free one.</summary>
-    public int Port { get; set; } = 6001;
-
-    /// <summary>The app key pusher-js connects with (public; the secret is generated on every start).</summary>
-    public string Key { get; set; } = "local-console";
-
-    /// <summary>channel_vacated / member_removed wait this long, as Pusher does (3 s); tests set 0.</summary>
-    public TimeSpan VacatedDelay { get; set; } = TimeSpan.FromSeconds(3);
-}
 
 public static partial class LocalChannelsSetup
 {
@@ -48,14 +27,14 @@ public static partial class LocalChannelsSetup
         var enabled = local.Enabled ?? builder.Environment.IsDevelopment();
         if (!pusher.Enabled || pusher.HasCredentials || !enabled || EF.IsDesignTime)
             return;
-        if (local.Port is < 0 or > 65535)
-            throw new InvalidOperationException($"{LocalChannelsSettings.Section}:Port must be between 0 and 65535.");
+        // Validated like every options class; only a console that hosts the server needs valid settings for it.
+        builder.Services.AddOptions<LocalChannelsSettings>().BindConfiguration(LocalChannelsSettings.Section).ValidateDataAnnotations().ValidateOnStart();
 
         // Started when first needed, which is while the host starts (ChannelsOptions are validated on start), and
         // not while the builder runs: a host built before the console's own would be taken for the console's by
         // WebApplicationFactory, and commands such as create-admin would start a server for nothing.
         builder.Services.Replace(ServiceDescriptor.Singleton(sp =>
-            Start(local, pusher.EncryptionMasterKeyBase64, new EmbeddedServerLogs(sp.GetRequiredService<ILoggerFactory>()))));
+            Start(sp.GetRequiredService<IOptions<LocalChannelsSettings>>().Value, pusher.EncryptionMasterKeyBase64, new EmbeddedServerLogs(sp.GetRequiredService<ILoggerFactory>()))));
         builder.Services.AddHostedService<LocalChannelsLifetime>();
     }
 
