@@ -1,33 +1,16 @@
 using System.Security.Claims;
-using System.Threading.RateLimiting;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Pusher;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace AdminConsole.Web.Auth;
 
-/// <summary>Per-user rate limit of the two auth endpoints (section "ChannelAuth:RateLimit").</summary>
-public sealed class ChannelAuthRateLimit
-{
-    public const string Section = "ChannelAuth:RateLimit";
-
-    /// <summary>Requests a user may make per <see cref="Window"/>; a page subscribing to a dozen channels and reconnecting a few times stays well below.</summary>
-    public int PermitLimit { get; set; } = 120;
-
-    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
-}
-
 public static class ChannelAuthEndpoints
 {
-    public const string RateLimitPolicy = "channel-auth";
-
     public static void AddChannelAuth(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.TryAddSingleton<AuditTrail>();
         services.AddSingleton<MembershipCache>();
         services.AddSingleton<MembershipChangeInterceptor>();
         services.AddSingleton<MembershipCommitInterceptor>();
@@ -37,17 +20,8 @@ public static class ChannelAuthEndpoints
         services.AddSingleton<AuthDecisionRecorder>();
         services.AddHostedService(sp => sp.GetRequiredService<AuthDecisionRecorder>());
 
-        services.AddOptions<ChannelAuthRateLimit>().BindConfiguration(ChannelAuthRateLimit.Section);
-        services.AddRateLimiter(o => o.AddPolicy(RateLimitPolicy, http =>
-        {
-            var limit = http.RequestServices.GetRequiredService<IOptions<ChannelAuthRateLimit>>().Value;
-            return RateLimitPartition.GetFixedWindowLimiter(PartitionKey(http), _ => new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = limit.PermitLimit,
-                Window = limit.Window,
-                QueueLimit = 0,
-            });
-        }));
+        services.AddOptions<ChannelAuthRateLimit>().BindConfiguration(ChannelAuthRateLimit.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddRateLimiter(o => o.AddPolicy<string, ChannelAuthRateLimitPolicy>(ChannelAuthRateLimitPolicy.Name));
     }
 
     public static void MapChannelAuth(this WebApplication app)
@@ -56,7 +30,7 @@ public static class ChannelAuthEndpoints
             .RequireAuthorization()
             // pusher-js reads the status: a signed-out user must get 401, not a 302 to the sign-in page.
             .DisableCookieRedirect()
-            .RequireRateLimiting(RateLimitPolicy)
+            .RequireRateLimiting(ChannelAuthRateLimitPolicy.Name)
             // pusher-js posts a plain form without an antiforgery token; a cross-site page cannot read the answer,
             // and the Lax auth cookie is not sent on cross-site POSTs anyway.
             .DisableAntiforgery();
@@ -64,12 +38,6 @@ public static class ChannelAuthEndpoints
         pusher.MapPost("/auth", AuthorizeChannelAsync).WithName("PusherChannelAuth");
         pusher.MapPost("/user-auth", AuthenticateUserAsync).WithName("PusherUserAuth");
     }
-
-    /// <summary>User id when signed in, else the client address: anonymous callers share their IP's budget.</summary>
-    internal static string PartitionKey(HttpContext http) =>
-        http.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } id
-            ? "user:" + id
-            : "ip:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 
     private static async Task<IResult> AuthorizeChannelAsync(HttpContext http, PusherApp pusher, MembershipCache cache,
         ChannelAuthorizer authorizer, AuthDecisionRecorder recorder, TimeProvider time, CancellationToken cancellationToken)
