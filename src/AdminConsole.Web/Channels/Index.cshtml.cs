@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.Occupancy;
-using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;

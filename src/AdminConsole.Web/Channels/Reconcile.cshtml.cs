@@ -1,6 +1,6 @@
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Occupancy;
-using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using AdminConsole.Web.Pusher;
-using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Antiforgery;
 using AdminConsole.Web.EventLog;
 

@@ -3,7 +3,7 @@ using AdminConsole.Web.Classes;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.Live;
 using AdminConsole.Web.Occupancy;
-using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 

@@ -1,4 +1,5 @@
 using AdminConsole.Web.Data;
+using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;

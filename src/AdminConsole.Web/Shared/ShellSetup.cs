@@ -1,4 +1,3 @@
-using AdminConsole.Web.Security;
 
 namespace AdminConsole.Web.Shared;
 

@@ -1,6 +1,7 @@
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 using AdminConsole.Web.Tests.Infrastructure;
 using AdminConsole.Web.Users;
 using Microsoft.AspNetCore.Builder;

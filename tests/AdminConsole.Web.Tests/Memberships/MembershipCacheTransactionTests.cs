@@ -1,11 +1,12 @@
-using AdminConsole.Web.Auth;
+using AdminConsole.Web.Memberships;
+using AdminConsole.Web.ChannelAuth;
 using AdminConsole.Web.Classes;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AdminConsole.Web.Tests.Auth;
+namespace AdminConsole.Web.Tests.Memberships;
 
 public class MembershipCacheTransactionTests(ConsoleFactory factory) : IClassFixture<ConsoleFactory>
 {

@@ -5,7 +5,7 @@ using AdminConsole.Channels.Tests;
 using AdminConsole.Web.Classes;
 using AdminConsole.Web.Tests.Infrastructure;
 
-namespace AdminConsole.Web.Tests.Auth;
+namespace AdminConsole.Web.Tests.ChannelAuth;
 
 /// <summary>Demo data plus an archived class whose teacher and student are the demo teacher and student.</summary>
 public sealed class AuthMatrixConsole : PusherConsoleFactory

@@ -1,4 +1,4 @@
-namespace AdminConsole.Web.Data;
+namespace AdminConsole.Web.Users;
 
 /// <summary>Demo accounts and classes created in Development only (from appsettings.Development.json).</summary>
 public sealed class DemoSeedOptions

@@ -1,10 +1,11 @@
+using AdminConsole.Web.Memberships;
 using System.Globalization;
 using AdminConsole.Channels;
 using AdminConsole.Web.Classes;
 using AdminConsole.Web.Pusher;
-using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 
-namespace AdminConsole.Web.Auth;
+namespace AdminConsole.Web.ChannelAuth;
 
 /// <summary>
 /// Decides whether a signed-in user may subscribe to a channel, from their roles and class memberships, and

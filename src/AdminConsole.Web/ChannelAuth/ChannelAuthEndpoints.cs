@@ -1,21 +1,17 @@
+using AdminConsole.Web.Memberships;
 using System.Security.Claims;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Pusher;
 using Microsoft.EntityFrameworkCore;
 
-namespace AdminConsole.Web.Auth;
+namespace AdminConsole.Web.ChannelAuth;
 
 public static class ChannelAuthEndpoints
 {
     public static void AddChannelAuth(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddSingleton<MembershipCache>();
-        services.AddSingleton<MembershipChangeInterceptor>();
-        services.AddSingleton<MembershipCommitInterceptor>();
-        services.ConfigureDbContext<AppDbContext>((sp, o) => o.AddInterceptors(
-            sp.GetRequiredService<MembershipChangeInterceptor>(), sp.GetRequiredService<MembershipCommitInterceptor>()));
         services.AddSingleton<ChannelAuthorizer>();
         services.AddSingleton<AuthDecisionRecorder>();
         services.AddHostedService(sp => sp.GetRequiredService<AuthDecisionRecorder>());

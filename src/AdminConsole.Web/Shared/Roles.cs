@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 
-namespace AdminConsole.Web.Security;
+namespace AdminConsole.Web.Shared;
 
 /// <summary>The four roles of the console; created at start.</summary>
 public static class Roles

@@ -1,11 +1,11 @@
 using System.Collections.Frozen;
 using AdminConsole.Web.Classes;
 using AdminConsole.Web.Data;
-using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
-namespace AdminConsole.Web.Auth;
+namespace AdminConsole.Web.Memberships;
 
 /// <summary>
 /// Who is in which role and class, held in memory so <c>/pusher/auth</c> costs no database round trip when
@@ -114,16 +114,16 @@ public sealed record UserAccess(
     FrozenDictionary<int, ClassRole> Classes,
     string? SecurityStamp)
 {
-    public bool IsAdmin => Roles.Contains(Security.Roles.Admin);
+    public bool IsAdmin => Roles.Contains(Shared.Roles.Admin);
 
     /// <summary>The role shown to other presence members: the most privileged one the user has.</summary>
-    public string PrimaryRole => Security.Roles.All.OrderBy(RoleRank).FirstOrDefault(Roles.Contains) ?? "None";
+    public string PrimaryRole => Shared.Roles.All.OrderBy(RoleRank).FirstOrDefault(Roles.Contains) ?? "None";
 
     private static int RoleRank(string role) => role switch
     {
-        Security.Roles.Admin => 0,
-        Security.Roles.Teacher => 1,
-        Security.Roles.Auditor => 2,
+        Shared.Roles.Admin => 0,
+        Shared.Roles.Teacher => 1,
+        Shared.Roles.Auditor => 2,
         _ => 3,
     };
 }

@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using AdminConsole.Web.Data;
 
-namespace AdminConsole.Web.Tests.Auth;
+namespace AdminConsole.Web.Tests.ChannelAuth;
 
 /// <summary>Counts the SQL commands that read memberships, roles or users.</summary>
 public sealed class MembershipReads : DbCommandInterceptor

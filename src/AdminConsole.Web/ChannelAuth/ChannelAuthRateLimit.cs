@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace AdminConsole.Web.Auth;
+namespace AdminConsole.Web.ChannelAuth;
 
 /// <summary>Per-user rate limit of the two auth endpoints (section "ChannelAuth:RateLimit").</summary>
 public sealed class ChannelAuthRateLimit

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
-namespace AdminConsole.Web.Auth;
+namespace AdminConsole.Web.Memberships;
 
 /// <summary>
 /// Invalidates <see cref="MembershipCache"/> whenever a save touches class memberships, classes, role assignments

@@ -6,7 +6,7 @@ using AdminConsole.Web.EventLog;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
-namespace AdminConsole.Web.Auth;
+namespace AdminConsole.Web.ChannelAuth;
 
 /// <summary>
 /// Writes channel-authorization decisions to the audit trail in batches. A decision changes no other data, so

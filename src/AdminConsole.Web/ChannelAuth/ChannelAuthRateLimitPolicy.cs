@@ -3,7 +3,7 @@ using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
-namespace AdminConsole.Web.Auth;
+namespace AdminConsole.Web.ChannelAuth;
 
 /// <summary>The "channel-auth" policy of /pusher/auth and /pusher/user-auth: a fixed window per caller.</summary>
 internal sealed class ChannelAuthRateLimitPolicy(IOptions<ChannelAuthRateLimit> options) : IRateLimiterPolicy<string>
