@@ -1,6 +1,5 @@
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
-using AdminConsole.Web.Live;
 using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Webhooks;
 using Microsoft.AspNetCore.Mvc;

@@ -1,6 +1,5 @@
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
-using AdminConsole.Web.Live;
 using Microsoft.EntityFrameworkCore;
 
 namespace AdminConsole.Web.Dashboard;

@@ -1,5 +1,4 @@
 using AdminConsole.Web.Data;
-using AdminConsole.Web.Live;
 using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;

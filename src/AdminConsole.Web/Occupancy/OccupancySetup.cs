@@ -1,3 +1,5 @@
+using AdminConsole.Web.Webhooks;
+
 namespace AdminConsole.Web.Occupancy;
 
 public static class OccupancySetup
@@ -5,6 +7,7 @@ public static class OccupancySetup
     /// <summary>The projection's reconcile (on demand and periodic); it uses the Channels client registered by Pusher/PusherSetup.</summary>
     public static void AddOccupancy(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<IWebhookProjection, OccupancyProjection>();
         builder.Services.AddSingleton<ReconcileStatus>();
         builder.Services.AddSingleton<OccupancyReconciler>();
         builder.Services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using AdminConsole.Web.Classes;
 using AdminConsole.Web.Data;
-using AdminConsole.Web.Live;
 using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Mvc.RazorPages;

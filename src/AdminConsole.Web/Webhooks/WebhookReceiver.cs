@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using AdminConsole.Channels;
-using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Pusher;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -117,7 +116,7 @@ public sealed class WebhookReceiver(WebhookIngestor ingestor, PusherApp pusher, 
     /// <summary>What the library's parse allows but the store and projection cannot take; null when fine.</summary>
     internal static string? Validate(Webhook webhook)
     {
-        if (webhook.TimeMs is < 0 or > OccupancyVersion.MaxTimeMs)
+        if (webhook.TimeMs is < 0 or > IWebhookProjection.MaxTimeMs)
             return "time_ms is out of range.";
         if (webhook.Events.Count == 0)
             return "The webhook has no events.";
