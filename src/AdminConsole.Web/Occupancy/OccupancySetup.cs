@@ -12,5 +12,6 @@ public static class OccupancySetup
         builder.Services.AddSingleton<OccupancyReconciler>();
         builder.Services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<PeriodicReconcile>();
+        builder.Services.AddHostedService<LocalStartReconcile>();
     }
 }

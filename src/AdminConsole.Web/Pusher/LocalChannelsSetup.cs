@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
 using AdminConsole.LocalChannels;
-using AdminConsole.Web.EventLog;
-using AdminConsole.Web.Occupancy;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -75,14 +73,14 @@ public static partial class LocalChannelsSetup
     /// Once Kestrel listens, the local server delivers its webhooks to this console's /pusher/webhook (real, signed,
     /// through the same path Pusher's take); on stop, the local server closes its clients and stops.
     /// </summary>
-    private sealed partial class LocalChannelsLifetime(EmbeddedChannels embedded, IServer server, OccupancyReconciler reconciler,
+    private sealed partial class LocalChannelsLifetime(EmbeddedChannels embedded, IServer server,
         ILogger<LocalChannelsLifetime> logger) : IHostedLifecycleService
     {
         public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public async Task StartedAsync(CancellationToken cancellationToken)
+        public Task StartedAsync(CancellationToken cancellationToken)
         {
             var local = embedded.Server!;
             var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
@@ -93,12 +91,8 @@ public static partial class LocalChannelsSetup
             if (embedded.RequestedPort is { } taken)
                 LogPortTaken(logger, taken, local.Port);
             LogStarted(logger, local.Host, local.Port, webhookUrl ?? "nowhere (the console has no HTTP address)");
-
-            // The local server starts empty, so whatever the projection says is online from the previous run is
-            // stale (that server stopped without sending member_removed): one reconcile clears it, audited as such.
-            var result = await reconciler.RunAsync(Actor.System, cancellationToken);
-            if (!result.Succeeded)
-                LogReconcileFailed(logger, result.Message);
+            // The start-up reconcile with the fresh server is the occupancy feature's (Occupancy/LocalStartReconcile).
+            return Task.CompletedTask;
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -109,9 +103,6 @@ public static partial class LocalChannelsSetup
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Local mode: no Pusher credentials are configured, so the console hosts a local Channels server at {Host}:{Port}; its webhooks go to {WebhookUrl}. Set PUSHER_APP_ID, PUSHER_KEY and PUSHER_SECRET to use a Pusher app instead.")]
         private static partial void LogStarted(ILogger logger, string host, int port, string webhookUrl);
-
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Local mode: the start-up reconcile with the fresh local server did not run: {Reason}")]
-        private static partial void LogReconcileFailed(ILogger logger, string reason);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Local mode: port {Requested} is in use; the local Channels server listens on {Port} instead.")]
         private static partial void LogPortTaken(ILogger logger, int requested, int port);

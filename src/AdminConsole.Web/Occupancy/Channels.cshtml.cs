@@ -1,15 +1,14 @@
 using System.ComponentModel.DataAnnotations;
 using AdminConsole.Web.Data;
-using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 
-namespace AdminConsole.Web.Channels;
+namespace AdminConsole.Web.Occupancy;
 
-public class IndexModel(AppDbContext db, IAuthorizationService authorization, ReconcileStatus reconcile) : PageModel
+public class ChannelsModel(AppDbContext db, IAuthorizationService authorization, ReconcileStatus reconcile) : PageModel
 {
     public const int PageSize = 500;
     public static readonly string[] Kinds = ["public", "private", "presence", "private-encrypted", "server-to-user"];

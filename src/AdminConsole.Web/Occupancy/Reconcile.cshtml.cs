@@ -1,11 +1,10 @@
 using AdminConsole.Web.EventLog;
-using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
-namespace AdminConsole.Web.Channels;
+namespace AdminConsole.Web.Occupancy;
 
 /// <summary>"Reconcile now" (Admin only; the Channels folder itself is also open to auditors).</summary>
 [Authorize(Policy = Policies.Admin)]
@@ -14,12 +13,12 @@ public class ReconcileModel(OccupancyReconciler reconciler) : PageModel
     [TempData]
     public string? StatusMessage { get; set; }
 
-    public IActionResult OnGet() => RedirectToPage("/Channels/Index");
+    public IActionResult OnGet() => RedirectToPage("/Occupancy/Channels");
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         var result = await reconciler.RunAsync(Actor.From(User), ct);
         StatusMessage = result.Succeeded ? result.Message : "Reconcile not possible: " + result.Message;
-        return RedirectToPage("/Channels/Index");
+        return RedirectToPage("/Occupancy/Channels");
     }
 }

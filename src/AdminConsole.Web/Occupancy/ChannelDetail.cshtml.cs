@@ -1,14 +1,13 @@
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
-using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Webhooks;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 
-namespace AdminConsole.Web.Channels;
+namespace AdminConsole.Web.Occupancy;
 
-public class DetailModel(AppDbContext db) : PageModel
+public class ChannelDetailModel(AppDbContext db) : PageModel
 {
     public const int RecentEvents = 50;
 

@@ -1,15 +1,14 @@
 using System.Security.Claims;
 using AdminConsole.Web.Classes;
 using AdminConsole.Web.Data;
-using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 
-namespace AdminConsole.Web.Presence;
+namespace AdminConsole.Web.Occupancy;
 
 /// <summary>Who is online: a teacher sees the presence channels of the classes they teach, an admin every presence channel.</summary>
-public class IndexModel(AppDbContext db) : PageModel
+public class PresenceModel(AppDbContext db) : PageModel
 {
     public sealed record PresenceChannel(string Channel, string Title, List<PresenceView> Online);
 
