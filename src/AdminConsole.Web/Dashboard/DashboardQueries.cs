@@ -1,3 +1,5 @@
+using AdminConsole.Web.Webhooks;
+using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
 using Microsoft.EntityFrameworkCore;

@@ -15,6 +15,7 @@ public static class EventLogSetup
             .ValidateOnStart();
         // The one registration of the audit trail every feature writes to.
         builder.Services.AddSingleton<AuditTrail>();
+        builder.Services.ConfigureDbContext<AppDbContext>(o => o.AddInterceptors(new AuditChainSaving()));
         builder.Services.AddScoped<AuditChainVerifier>();
         builder.Services.AddScoped<EventLogQuery>();
         builder.Services.AddScoped<ActivityChart>();

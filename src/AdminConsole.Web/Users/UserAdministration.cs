@@ -1,3 +1,4 @@
+using AdminConsole.Web.Classes;
 using System.Security.Claims;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;

@@ -1,3 +1,5 @@
+using AdminConsole.Web.EventLog;
+
 namespace AdminConsole.Web.Webhooks;
 
 public static class WebhooksSetup
@@ -6,6 +8,7 @@ public static class WebhooksSetup
     public static void AddWebhooks(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<ILogBacklog, WebhookLogBacklog>();
         builder.Services.AddSingleton<WebhookReceiver>();
         builder.Services.AddSingleton<WebhookIngestor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookIngestor>());
