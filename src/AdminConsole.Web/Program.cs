@@ -1,8 +1,11 @@
+using AdminConsole.Web.ChannelAuth;
 using AdminConsole.Web.Classes;
-using AdminConsole.Web.Auth;
 using AdminConsole.Web.Compose;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Live;
+using AdminConsole.Web.Memberships;
+using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Security;
 using AdminConsole.Web.Shared;
@@ -16,14 +19,17 @@ builder.AddTopLevelSettings();
 builder.AddData();
 builder.AddPusher();
 builder.AddLocalChannels();
+builder.AddMemberships();
 builder.AddSecurity();
 builder.AddConsoleShell();
 builder.AddUsers();
 builder.AddClasses();
 builder.AddWebhooks();
+builder.AddOccupancy();
 builder.AddChannelAuth();
 builder.AddCompose();
 builder.AddEventLog();
+builder.AddLive();
 builder.AddTelemetry();
 
 var app = builder.Build();
@@ -37,6 +43,7 @@ app.MapWebhooks();
 app.MapChannelAuth();
 app.MapCompose();
 app.MapEventLog();
+app.MapLive();
 app.MapTelemetry();
 
 app.Run();

@@ -2,7 +2,7 @@ using System.Security.Claims;
 using System.Text.RegularExpressions;
 using AdminConsole.Web.Classes;
 using AdminConsole.Web.Data;
-using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
@@ -37,6 +37,7 @@ public sealed class ConsoleHub(AppDbContext db) : Hub<IConsoleClient>
                 await Groups.AddToGroupAsync(Context.ConnectionId, ConsoleGroups.Class(id));
         }
         await base.OnConnectedAsync();
+        await Clients.Caller.Joined();
     }
 }
 

@@ -1,4 +1,4 @@
-using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 

@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Net;
 using AdminConsole.Channels;
 using AdminConsole.Web.Classes;
+using AdminConsole.Web.Dashboard;
 using AdminConsole.Web.Live;
+using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Tests.Infrastructure;
 using AdminConsole.Web.Tests.Webhooks;
 using Microsoft.AspNetCore.Http.Connections;
@@ -82,6 +84,8 @@ public class ConsoleHubTests(WebhookConsole console) : IClassFixture<WebhookCons
         var connection = Build(await SignInCookieAsync(user));
         var listener = new Listener(connection);
         await connection.StartAsync();
+        // StartAsync returns at the handshake, before the hub has put the connection in its groups.
+        await listener.Joined.Task.WaitAsync(Patience);
         return listener;
     }
 
@@ -117,6 +121,7 @@ public class ConsoleHubTests(WebhookConsole console) : IClassFixture<WebhookCons
         public Inbox<ChannelView> Channels { get; } = new();
         public Inbox<EventBatch> Events { get; } = new();
         public Inbox<DashboardFigures> Stats { get; } = new();
+        public TaskCompletionSource Joined { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public Listener(HubConnection connection)
         {
@@ -125,6 +130,7 @@ public class ConsoleHubTests(WebhookConsole console) : IClassFixture<WebhookCons
             connection.On<List<ChannelView>>(nameof(IConsoleClient.ChannelsChanged), list => Channels.AddRange(list));
             connection.On<EventBatch>(nameof(IConsoleClient.WebhookEventsReceived), Events.Add);
             connection.On<DashboardFigures>(nameof(IConsoleClient.StatsChanged), Stats.Add);
+            connection.On(nameof(IConsoleClient.Joined), () => Joined.TrySetResult());
         }
 
         public ValueTask DisposeAsync() => _connection.DisposeAsync();

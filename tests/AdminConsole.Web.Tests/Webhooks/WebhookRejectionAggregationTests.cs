@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using AdminConsole.Channels;
 using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Webhooks;
 using AdminConsole.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
