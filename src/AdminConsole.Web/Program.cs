@@ -1,5 +1,5 @@
-using AdminConsole.Web.Classes;
 using AdminConsole.Web.ChannelAuth;
+using AdminConsole.Web.Classes;
 using AdminConsole.Web.Compose;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;

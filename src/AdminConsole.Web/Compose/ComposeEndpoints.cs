@@ -1,8 +1,8 @@
 using System.Text.Json;
+using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Antiforgery;
-using AdminConsole.Web.EventLog;
 
 namespace AdminConsole.Web.Compose;
 

@@ -152,7 +152,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.Console console) : IClassFix
             .Select(f => (Path: "/" + Path.GetRelativePath(webRoot, f).Replace('\\', '/')[..^".cshtml".Length], Directive: File.ReadLines(f).FirstOrDefault()))
             .Where(p => p.Directive?.StartsWith("@page") == true)
             .Where(p => !p.Path.StartsWith("/Errors/") && !p.Path.StartsWith("/Areas/")) // error pages render for everyone; Identity's are listed by URL
-            // A page with a route template (@page "/Channels") is served there; others at their folder path.
+                                                                                         // A page with a route template (@page "/Channels") is served there; others at their folder path.
             .Select(p => p.Directive!.Split('"') is [_, var template, ..] && template.StartsWith('/') ? template : p.Path)
             .Select(p => p.EndsWith("/Index") ? p[..^"/Index".Length] : p);
         var listed = Table.Select(r => r.Path.Split('?')[0]).ToHashSet();
