@@ -1,3 +1,4 @@
+using AdminConsole.Web.ApiAccess;
 using AdminConsole.Web.Classes;
 using AdminConsole.Web.Auth;
 using AdminConsole.Web.Compose;
@@ -23,18 +24,23 @@ builder.AddWebhooks();
 builder.AddChannelAuth();
 builder.AddCompose();
 builder.AddEventLog();
+builder.AddApiAccess();
 
 var app = builder.Build();
 
 if (CreateAdminCommand.IsRequested(args))
     return await CreateAdminCommand.RunAsync(app.Services, args, CommandConsole.System);
+if (CreateTokenCommand.IsRequested(args))
+    return await CreateTokenCommand.RunAsync(app.Services, args, CommandConsole.System);
 
+app.UseApiAccess(); // CORS for the configured origins, before routing answers preflights
 app.UseConsoleShell();
 app.MapConsoleShell();
 app.MapWebhooks();
 app.MapChannelAuth();
 app.MapCompose();
 app.MapEventLog();
+app.MapApiAccess();
 
 app.Run();
 return 0;
