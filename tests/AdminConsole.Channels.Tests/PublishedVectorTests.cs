@@ -4,7 +4,13 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace AdminConsole.Channels.Tests;
 
-// Every vector of shared/reference/pusher-protocol.md §5, copied verbatim.
+// Published test vectors, copied verbatim from their sources:
+// - V1, P1, R1, U1: Pusher's documentation, https://pusher.com/docs/channels/library_auth_reference/rest-api/
+//   (worked authentication example) and https://pusher.com/docs/channels/library_auth_reference/auth-signatures/;
+// - V2, R2, W1, E4, S1 and the Go fixtures: pusher-http-go's tests (request_url_test.go, channel_authentication_test.go,
+//   webhook_test.go, crypto_test.go);
+// - V3, P2, R5, R6, U2, U5, W4, E1: pusher-http-node's tests (create_signed_query_string.js, authenticate.js, webhook.js).
+// Webhook signatures follow https://pusher.com/docs/channels/server_api/webhooks/.
 public class PublishedVectorTests
 {
     private static RequestSigner SignerAt(string key, string secret, long unix) =>

@@ -1,6 +1,7 @@
 namespace AdminConsole.Channels.Tests;
 
-// §5.7 rejection vectors plus the classification rules of channel names, socket ids and options.
+// Rejection vectors from the official server libraries' tests (Node, PHP, .NET, Python) plus the classification
+// rules of channel names, socket ids and options (https://pusher.com/docs/channels/library_auth_reference/pusher-websockets-protocol/).
 public class ValidationTests
 {
     [Theory]

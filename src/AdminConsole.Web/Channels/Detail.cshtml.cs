@@ -40,10 +40,14 @@ public class DetailModel(AppDbContext db) : PageModel
     /// (<c>webhook:{batch id}</c>); those deliveries' events on this channel are the recent events. INDEXED BY because
     /// without statistics SQLite may prefer the (Kind, Id) index and walk every webhook event ever logged.
     /// </summary>
+    internal const string ChannelEntriesSql = """
+        SELECT * FROM "AuditEntries" INDEXED BY "IX_AuditEntries_Channel_Id" WHERE "Channel" = {0}
+        """;
+
     private async Task<List<ReceivedWebhookEvent>> RecentEventsAsync(string channel, CancellationToken ct)
     {
         var targets = await db.AuditEntries
-            .FromSql($"SELECT * FROM \"AuditEntries\" INDEXED BY \"IX_AuditEntries_Channel_Id\" WHERE \"Channel\" = {channel}")
+            .FromSqlRaw(ChannelEntriesSql, channel)
             .AsNoTracking()
             .Where(a => a.Kind == AuditKinds.WebhookEvent)
             .OrderByDescending(a => a.Id)

@@ -14,19 +14,7 @@ public sealed class AuditTrail(TimeProvider time)
     public AuditEntry Add(AppDbContext db, string kind, Actor actor, string? target = null, object? data = null,
         string? channel = null, string? eventName = null, string? outcome = null)
     {
-        var entry = Create(kind, actor, target, data, channel, eventName, outcome);
-        db.AuditEntries.Add(entry);
-        return entry;
-    }
-
-    /// <summary>
-    /// An entry not yet added anywhere, for a writer that stores entries itself through
-    /// <see cref="AuditChain.Append"/> (the webhook writer's hot path).
-    /// </summary>
-    public AuditEntry Create(string kind, Actor actor, string? target = null, object? data = null,
-        string? channel = null, string? eventName = null, string? outcome = null)
-    {
-        return new AuditEntry
+        var entry = new AuditEntry
         {
             TimeUtc = time.GetUtcNow().UtcDateTime,
             Kind = kind,
@@ -43,6 +31,8 @@ public sealed class AuditTrail(TimeProvider time)
                 _ => JsonSerializer.Serialize(data, JsonSerializerOptions.Web),
             },
         };
+        db.AuditEntries.Add(entry);
+        return entry;
     }
 }
 

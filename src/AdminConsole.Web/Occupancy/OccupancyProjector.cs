@@ -13,6 +13,45 @@ namespace AdminConsole.Web.Occupancy;
 /// </summary>
 internal sealed class OccupancyProjector : IDisposable
 {
+    // One statement per event for the channel row: it creates the row if needed, and each part (occupancy,
+    // subscription count, newest event) takes the event's values only if the event is newer than what set
+    // that part. A part the event does not carry comes with version 0, which never wins. Every expression
+    // reads the row as it was before this statement (SQLite semantics), so the parts do not interfere.
+    // Ties between equal versions: the greater count, the greater event name, so arrival order never matters.
+    // The member count is recounted from PresenceMembers (written just before): at most 100 members, and a
+    // recount cannot drift the way an increment could.
+    internal const string UpsertChannelSql = """
+        INSERT INTO "ChannelStates" ("Channel", "Kind", "Occupied", "OccupiedSinceMs", "OccupancyChangedMs", "OccupancyVersion",
+                                   "SubscriptionCount", "SubscriptionVersion", "UserCount", "LastEventName", "LastEventMs", "LastEventVersion")
+        VALUES ($c, $kind, $occupied, $since, $changed, $ov, $count, $sv,
+                CASE WHEN $recount THEN (SELECT COUNT(*) FROM "PresenceMembers" WHERE "Present" = 1 AND "Channel" = $c) ELSE 0 END, $name, $t, $lv)
+        ON CONFLICT ("Channel") DO UPDATE SET
+            "Occupied" = iif(excluded."OccupancyVersion" > "OccupancyVersion", excluded."Occupied", "Occupied"),
+            "OccupiedSinceMs" = iif(excluded."OccupancyVersion" > "OccupancyVersion", excluded."OccupiedSinceMs", "OccupiedSinceMs"),
+            "OccupancyChangedMs" = iif(excluded."OccupancyVersion" > "OccupancyVersion", excluded."OccupancyChangedMs", "OccupancyChangedMs"),
+            "OccupancyVersion" = max("OccupancyVersion", excluded."OccupancyVersion"),
+            "SubscriptionCount" = iif(excluded."SubscriptionVersion" > "SubscriptionVersion"
+                    OR (excluded."SubscriptionVersion" > 0 AND excluded."SubscriptionVersion" = "SubscriptionVersion"
+                        AND ("SubscriptionCount" IS NULL OR "SubscriptionCount" < excluded."SubscriptionCount")),
+                excluded."SubscriptionCount", "SubscriptionCount"),
+            "SubscriptionVersion" = max("SubscriptionVersion", excluded."SubscriptionVersion"),
+            "UserCount" = iif($recount, excluded."UserCount", "UserCount"),
+            "LastEventName" = iif(excluded."LastEventVersion" > "LastEventVersion" OR (excluded."LastEventVersion" = "LastEventVersion" AND excluded."LastEventName" > "LastEventName"),
+                excluded."LastEventName", "LastEventName"),
+            "LastEventMs" = iif(excluded."LastEventVersion" > "LastEventVersion" OR (excluded."LastEventVersion" = "LastEventVersion" AND excluded."LastEventName" > "LastEventName"),
+                excluded."LastEventMs", "LastEventMs"),
+            "LastEventVersion" = max("LastEventVersion", excluded."LastEventVersion")
+        """;
+
+    /// <summary>The version afterwards tells whether an occupancy change applied; the other events do not need it.</summary>
+    internal const string UpsertChannelReturningSql = UpsertChannelSql + "\nRETURNING \"OccupancyVersion\"";
+
+    internal const string UpsertMemberSql = """
+        INSERT INTO "PresenceMembers" ("Channel", "UserId", "Present", "SinceMs", "Version") VALUES ($c, $u, $present, $t, $v)
+        ON CONFLICT ("Channel", "UserId") DO UPDATE SET "Present" = excluded."Present", "SinceMs" = excluded."SinceMs", "Version" = excluded."Version"
+        WHERE excluded."Version" > "PresenceMembers"."Version"
+        """;
+
     private readonly SqliteStatement _channel;
     private readonly SqliteStatement _channelReturning;
     private readonly SqliteStatement _member;
@@ -20,44 +59,10 @@ internal sealed class OccupancyProjector : IDisposable
     /// <summary>Prepares the upserts; they run on <paramref name="connection"/>'s open transaction.</summary>
     public OccupancyProjector(SqliteConnection connection)
     {
-        // One statement per event for the channel row: it creates the row if needed, and each part (occupancy,
-        // subscription count, newest event) takes the event's values only if the event is newer than what set
-        // that part. A part the event does not carry comes with version 0, which never wins. Every expression
-        // reads the row as it was before this statement (SQLite semantics), so the parts do not interfere.
-        // Ties between equal versions: the greater count, the greater event name, so arrival order never matters.
-        // The member count is recounted from PresenceMembers (written just before): at most 100 members, and a
-        // recount cannot drift the way an increment could.
-        const string Upsert = """
-            INSERT INTO ChannelStates (Channel, Kind, Occupied, OccupiedSinceMs, OccupancyChangedMs, OccupancyVersion,
-                                       SubscriptionCount, SubscriptionVersion, UserCount, LastEventName, LastEventMs, LastEventVersion)
-            VALUES ($c, $kind, $occupied, $since, $changed, $ov, $count, $sv,
-                    CASE WHEN $recount THEN (SELECT COUNT(*) FROM PresenceMembers WHERE Present = 1 AND Channel = $c) ELSE 0 END, $name, $t, $lv)
-            ON CONFLICT (Channel) DO UPDATE SET
-                Occupied = iif(excluded.OccupancyVersion > OccupancyVersion, excluded.Occupied, Occupied),
-                OccupiedSinceMs = iif(excluded.OccupancyVersion > OccupancyVersion, excluded.OccupiedSinceMs, OccupiedSinceMs),
-                OccupancyChangedMs = iif(excluded.OccupancyVersion > OccupancyVersion, excluded.OccupancyChangedMs, OccupancyChangedMs),
-                OccupancyVersion = max(OccupancyVersion, excluded.OccupancyVersion),
-                SubscriptionCount = iif(excluded.SubscriptionVersion > SubscriptionVersion
-                        OR (excluded.SubscriptionVersion > 0 AND excluded.SubscriptionVersion = SubscriptionVersion
-                            AND (SubscriptionCount IS NULL OR SubscriptionCount < excluded.SubscriptionCount)),
-                    excluded.SubscriptionCount, SubscriptionCount),
-                SubscriptionVersion = max(SubscriptionVersion, excluded.SubscriptionVersion),
-                UserCount = iif($recount, excluded.UserCount, UserCount),
-                LastEventName = iif(excluded.LastEventVersion > LastEventVersion OR (excluded.LastEventVersion = LastEventVersion AND excluded.LastEventName > LastEventName),
-                    excluded.LastEventName, LastEventName),
-                LastEventMs = iif(excluded.LastEventVersion > LastEventVersion OR (excluded.LastEventVersion = LastEventVersion AND excluded.LastEventName > LastEventName),
-                    excluded.LastEventMs, LastEventMs),
-                LastEventVersion = max(LastEventVersion, excluded.LastEventVersion)
-            """;
         string[] parameters = ["$c", "$kind", "$occupied", "$since", "$changed", "$ov", "$count", "$sv", "$recount", "$name", "$t", "$lv"];
-        _channel = new SqliteStatement(connection, Upsert, parameters);
-        // The version afterwards tells whether an occupancy change applied; the other events do not need it.
-        _channelReturning = new SqliteStatement(connection, Upsert + " RETURNING OccupancyVersion", parameters);
-        _member = new SqliteStatement(connection, """
-            INSERT INTO PresenceMembers (Channel, UserId, Present, SinceMs, Version) VALUES ($c, $u, $present, $t, $v)
-            ON CONFLICT (Channel, UserId) DO UPDATE SET Present = excluded.Present, SinceMs = excluded.SinceMs, Version = excluded.Version
-            WHERE excluded.Version > PresenceMembers.Version
-            """, "$c", "$u", "$present", "$t", "$v");
+        _channel = new SqliteStatement(connection, UpsertChannelSql, parameters);
+        _channelReturning = new SqliteStatement(connection, UpsertChannelReturningSql, parameters);
+        _member = new SqliteStatement(connection, UpsertMemberSql, "$c", "$u", "$present", "$t", "$v");
     }
 
     /// <summary>Applies one event; returns what changed so the live pages can be told.</summary>
