@@ -44,7 +44,7 @@ public static class ApiAccessSetup
                 .AllowCredentials()
                 .WithMethods(HttpMethods.Get, HttpMethods.Post)
                 // Content-Type: JSON and forms; RequestVerificationToken: the antiforgery token from /api/session.
-                .WithHeaders("Content-Type", "RequestVerificationToken", "Authorization", "X-Requested-With")
+                .WithHeaders("Content-Type", "RequestVerificationToken", "Authorization")
                 .WithExposedHeaders("WWW-Authenticate", "Retry-After")
                 .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
     }

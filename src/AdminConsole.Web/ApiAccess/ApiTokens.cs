@@ -41,7 +41,7 @@ public sealed class ApiTokens(AppDbContext db, UserManager<AppUser> users, Audit
     public static bool LooksLikeToken(string token) =>
         token.Length == TokenLength
         && token.StartsWith(TokenPrefix, StringComparison.Ordinal)
-        && token.AsSpan(TokenPrefix.Length).ContainsAnyExcept(Base64UrlAlphabet) is false;
+        && !token.AsSpan(TokenPrefix.Length).ContainsAnyExcept(Base64UrlAlphabet);
 
     private static readonly System.Buffers.SearchValues<char> Base64UrlAlphabet =
         System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
