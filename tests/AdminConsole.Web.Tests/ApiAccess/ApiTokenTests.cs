@@ -218,6 +218,16 @@ public class ApiTokenTests(TokenConsole console) : IClassFixture<TokenConsole>
         Assert.Equal(HttpStatusCode.Forbidden, (await student.GetAsync(TokenConsole.TokensPage)).StatusCode);
     }
 
+    [Fact]
+    public async Task Without_configured_origins_no_preflight_is_answered()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Options, "/realtime/trigger");
+        request.Headers.Add("Origin", DashboardConsole.Dashboard);
+        request.Headers.Add("Access-Control-Request-Method", "POST");
+        var response = await console.CreateClient().SendAsync(request);
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+
     private async Task AssertRefusedAsync(string token, string reason)
     {
         var response = await console.TriggerWithTokenAsync(token, "public");
