@@ -1,19 +1,43 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what is missing, then runs every test project.
+# `bash tests/run.sh` with no argument is the CI command (.ci/run calls it): every test, nothing left out.
+#
+# `bash tests/run.sh --fast` is the inner loop. Tests that need something slow to start or install carry
+# [Trait("Needs", "...")]: Node (the npm oracles and peers), Chromium (the whole E2E assembly), Publish
+# (`dotnet publish`), Process (a child `dotnet` process) or Volume (writes tens of thousands of rows to
+# measure memory; the slowest test on its own). --fast runs every test without such a trait
+# (filter below), builds only the projects in tests/fast.slnf and skips the chromium and npm installs.
+# A new test that needs one of these must carry the trait, or --fast stops being fast.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "== installing Debian chromium (browser tests)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq chromium >/dev/null
-fi
+fast=false
+case "${1:-}" in
+  "") ;;
+  --fast) fast=true ;;
+  *) echo "usage: bash tests/run.sh [--fast]" >&2; exit 64 ;;
+esac
 
-if [ -f tests/interop/package-lock.json ]; then
-  if [ ! -d tests/interop/node_modules ] || [ tests/interop/package-lock.json -nt tests/interop/node_modules/.package-lock.json ]; then
-    echo "== npm ci (tests/interop: pusher, pusher-js)"
-    (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+if $fast; then
+  echo "== --fast: leaving out tests that need Node, Chromium, dotnet publish, a child process or a large volume"
+  target=tests/fast.slnf
+  filter=(--filter "Needs!=Node&Needs!=Chromium&Needs!=Publish&Needs!=Process&Needs!=Volume")
+else
+  target=AdminConsole.sln
+  filter=()
+
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "== installing Debian chromium (browser tests)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium >/dev/null
+  fi
+
+  if [ -f tests/interop/package-lock.json ]; then
+    if [ ! -d tests/interop/node_modules ] || [ tests/interop/package-lock.json -nt tests/interop/node_modules/.package-lock.json ]; then
+      echo "== npm ci (tests/interop: pusher, pusher-js)"
+      (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+    fi
   fi
 fi
 
@@ -21,12 +45,13 @@ echo "== dotnet tool restore"
 dotnet tool restore >/dev/null
 
 echo "== dotnet build"
-dotnet build AdminConsole.sln -c Release --nologo -v q
+dotnet build "$target" -c Release --nologo -v q
 
 echo "== dotnet test"
 results=$(mktemp -d)
 status=0
-dotnet test AdminConsole.sln -c Release --no-build --nologo \
+started=$SECONDS
+dotnet test "$target" -c Release --no-build --nologo "${filter[@]}" \
   --logger "console;verbosity=normal" --logger trx --results-directory "$results" \
   -- RunConfiguration.TreatNoTestsAsError=true || status=$?
 
@@ -41,5 +66,6 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${n:-0}))
 done
 rm -rf "$results"
+if $fast; then echo "== dotnet test took $((SECONDS - started)) s"; fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -268,17 +268,17 @@ public static class AuthScenario
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
         }
 
-        public async Task DrainAuditAsync()
+        public Task DrainAuditAsync()
         {
             // The audit writer batches; give it until the count stops moving.
             var last = -1;
-            for (var i = 0; i < 100; i++)
+            return Eventually.UntilAsync(async () =>
             {
                 var now = await CountAuditAsync();
-                if (now == last) return;
+                var still = now == last;
                 last = now;
-                await Task.Delay(200);
-            }
+                return still;
+            }, TimeSpan.FromSeconds(20), "the audit count to stop moving", TimeSpan.FromMilliseconds(200));
         }
 
         public async Task<int> CountAuditAsync()

@@ -43,7 +43,7 @@ public static class WebhookScenario
         }
         else
         {
-            var dll = args.Get("console") ?? Path.GetFullPath(Path.Combine(RepoRoot(), "src/AdminConsole.Web/bin/Release/net10.0/AdminConsole.Web.dll"));
+            var dll = args.Get("console") ?? Path.GetFullPath(Path.Combine(RepositoryRoot.Path, "src/AdminConsole.Web/bin/Release/net10.0/AdminConsole.Web.dll"));
             owned = await ConsoleProcess.StartAsync(dll, key, secret);
             (url, db, pid) = (owned.Url, owned.DatabasePath, owned.Pid);
         }
@@ -127,21 +127,13 @@ public static class WebhookScenario
         const string EventsBehind = "SELECT COUNT(*) FROM WebhookEvents e JOIN WebhookBatches b ON b.Id = e.BatchId WHERE b.Id > (SELECT LoggedWebhookBatchId FROM AuditChain)";
         var behind = Scalar(EventsBehind);
         var clock = Stopwatch.StartNew();
-        var deadline = TimeSpan.FromMinutes(10);
-        while (Scalar("SELECT (SELECT LoggedWebhookBatchId FROM AuditChain) < (SELECT COALESCE(MAX(Id), 0) FROM WebhookBatches)") == 1 && clock.Elapsed < deadline)
-            await Task.Delay(100);
+        await Eventually.UntilAsync(() => Scalar("SELECT (SELECT LoggedWebhookBatchId FROM AuditChain) < (SELECT COALESCE(MAX(Id), 0) FROM WebhookBatches)") == 0,
+            TimeSpan.FromMinutes(10), "the log to catch up with the stored webhooks", TimeSpan.FromMilliseconds(100));
         var elapsed = clock.Elapsed;
         var entries = Scalar("SELECT COUNT(*) FROM AuditEntries WHERE Kind = 'webhook.event'");
         var events = Scalar("SELECT COUNT(*) FROM WebhookEvents");
         Console.WriteLine($"{label,-13} {behind:N0} events were not yet logged when the load stopped; logged {elapsed.TotalSeconds:0.0} s later ({behind / Math.Max(elapsed.TotalSeconds, 0.001):N0} entries/s); {entries:N0} webhook.event entries for {events:N0} stored events");
         return entries == events;
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AdminConsole.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? Directory.GetCurrentDirectory();
     }
 
     private sealed class Load(HttpClient http, WebhookSigner signer, string key, int batch)

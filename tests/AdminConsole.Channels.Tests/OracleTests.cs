@@ -290,6 +290,7 @@ internal static class Gen
     };
 }
 
+[Trait("Needs", "Node")]
 public class OracleTests(OracleFixture fixture, ITestOutputHelper output) : IClassFixture<OracleFixture>
 {
     private JsonArray Out(string name) => fixture.Output[name]!.AsArray();

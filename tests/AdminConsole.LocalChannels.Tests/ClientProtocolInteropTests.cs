@@ -5,6 +5,7 @@ using AdminConsole.LocalChannels.Tests.Infrastructure;
 namespace AdminConsole.LocalChannels.Tests;
 
 /// <summary>pusher-js 8.6.0 in node is the judge of the WebSocket protocol: one script per scenario group.</summary>
+[Trait("Needs", "Node")]
 public sealed partial class ClientProtocolInteropTests
 {
     [GeneratedRegex(@"^\d+\.\d+$")]

@@ -6,6 +6,7 @@ using AdminConsole.LocalChannels.Tests.Infrastructure;
 namespace AdminConsole.LocalChannels.Tests;
 
 /// <summary>The official npm <c>pusher</c> 5.3.4 library is the judge of the HTTP API and of the webhooks.</summary>
+[Trait("Needs", "Node")]
 public sealed class ServerLibraryInteropTests
 {
     private static readonly SubscriptionSigner Signer = new(ServerUnderTest.Key, ServerUnderTest.Secret);

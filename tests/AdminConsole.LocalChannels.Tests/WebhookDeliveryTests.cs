@@ -54,20 +54,20 @@ public sealed class WebhookDeliveryTests
 
         // Ann reloads the page: her only connection drops and a new one joins within the delay.
         await first.DisposeAsync();
-        await Wait.UntilAsync(() => hooks.PendingDelayed == 2, "vacated and member_removed pending");
+        await Eventually.UntilAsync(() => hooks.PendingDelayed == 2, TimeSpan.FromSeconds(10), "vacated and member_removed pending");
         time.Advance(TimeSpan.FromSeconds(2));
         await using var second = await RawClient.ConnectEstablishedAsync(s.Port, ServerUnderTest.Key);
         await SubscribeAsync(second, "presence-class", "ann");
         Assert.Equal(0, hooks.PendingDelayed);
         time.Advance(TimeSpan.FromSeconds(5));
-        await Wait.UntilAsync(() => hooks.Outstanding == 0, "deliveries done");
+        await Eventually.UntilAsync(() => hooks.Outstanding == 0, TimeSpan.FromSeconds(10), "deliveries done");
         Assert.Single(s.Peer.WebhookEvents, e => e.Name == "member_added");
         Assert.Single(s.Peer.WebhookEvents, e => e.Name == "channel_occupied");
         Assert.DoesNotContain(s.Peer.WebhookEvents, e => e.Name is "member_removed" or "channel_vacated");
 
         // Leaving for good: both events go out once the delay has passed, not before.
         await second.DisposeAsync();
-        await Wait.UntilAsync(() => hooks.PendingDelayed == 2, "pending again");
+        await Eventually.UntilAsync(() => hooks.PendingDelayed == 2, TimeSpan.FromSeconds(10), "pending again");
         time.Advance(TimeSpan.FromSeconds(2.9));
         Assert.Equal(2, hooks.PendingDelayed);
         time.Advance(TimeSpan.FromSeconds(0.2));
@@ -90,7 +90,7 @@ public sealed class WebhookDeliveryTests
         await using var c = await RawClient.ConnectEstablishedAsync(s.Port, ServerUnderTest.Key);
         for (var i = 0; i < 5; i++) await c.SendAsync(new { @event = "pusher:subscribe", data = new { channel = $"burst-{i}", auth = "" } });
 
-        await Wait.UntilAsync(() => s.Peer.WebhookEvents.Count() == 5, "five occupied events");
+        await Eventually.UntilAsync(() => s.Peer.WebhookEvents.Count() == 5, TimeSpan.FromSeconds(10), "five occupied events");
         var body = Assert.Single(s.Peer.Webhooks);
         Assert.Equal(5, body.Parsed.Events.Count);
     }
@@ -103,9 +103,9 @@ public sealed class WebhookDeliveryTests
         s.Peer.FailNextWebhooks(int.MaxValue);
         await using var c = await RawClient.ConnectEstablishedAsync(s.Port, ServerUnderTest.Key);
         for (var i = 0; i < 40; i++) await c.SendAsync(new { @event = "pusher:subscribe", data = new { channel = $"q-{i}", auth = "" } });
-        await Wait.UntilAsync(() => s.Server.Webhooks.Dropped > 0, "dropped events");
+        await Eventually.UntilAsync(() => s.Server.Webhooks.Dropped > 0, TimeSpan.FromSeconds(10), "dropped events");
         // Dropping webhooks never holds up the protocol: every subscription still goes through.
-        await Wait.UntilAsync(() => s.Server.Channels.Occupied().Count() == 40, "all 40 channels occupied");
+        await Eventually.UntilAsync(() => s.Server.Channels.Occupied().Count() == 40, TimeSpan.FromSeconds(10), "all 40 channels occupied");
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class WebhookDeliveryTests
         await c.SendAsync(new { @event = "pusher:unsubscribe", data = new { channel = "before" } });
         await s.Peer.WaitForWebhookAsync(e => e.Name == "channel_vacated" && e.Channel == "before", "vacated before");
         // Nothing accepted is still on its way, so whatever was queued for "before" would have arrived by now.
-        await Wait.UntilAsync(() => s.Server.Webhooks.Outstanding == 0, "deliveries done");
+        await Eventually.UntilAsync(() => s.Server.Webhooks.Outstanding == 0, TimeSpan.FromSeconds(10), "deliveries done");
 
         Assert.Contains(s.Peer.WebhookEvents, e => e.Name == "channel_occupied" && e.Channel == "after");
         // Occupied and its count of 1 happened while no URL was set; the count of 0 and vacated happened afterwards.
@@ -153,7 +153,7 @@ public sealed class WebhookDeliveryTests
 
         await s.Peer.WaitForWebhookAsync(e => e.Channel == "held", "held at the first URL");
         await later.WaitForWebhookAsync(e => e.Channel == "moved-2", "moved at the new URL");
-        await Wait.UntilAsync(() => s.Server.Webhooks.Outstanding == 0, "deliveries done");
+        await Eventually.UntilAsync(() => s.Server.Webhooks.Outstanding == 0, TimeSpan.FromSeconds(10), "deliveries done");
         Assert.Equal(["held"], s.Peer.WebhookEvents.Select(e => e.Channel));
         Assert.Equal(["moved-1", "moved-2"], later.WebhookEvents.Select(e => e.Channel));
         Assert.Single(later.Webhooks);

@@ -1,126 +1,120 @@
 // Event log page: the "Live" switch prepends entries pushed by ConsoleHub (ActivityAppended, a batch of
 // ActivityView) that match the page's filter. Rows are built with textContent only: payloads come from outside and must never become HTML.
 (() => {
-  'use strict';
-  const toggle = document.getElementById('live-toggle');
-  const status = document.getElementById('live-status');
-  const tbody = document.getElementById('log-rows');
-  if (!toggle || !tbody || !window.signalR) return;
+    'use strict';
+    const toggle = document.getElementById('live-toggle');
+    const status = document.getElementById('live-status');
+    const tbody = document.getElementById('log-rows');
+    if (!toggle || !tbody || !window.consoleLive) return;
 
-  const filter = JSON.parse(tbody.dataset.liveFilter || '{}');
-  let connection = null;
+    const filter = JSON.parse(tbody.dataset.liveFilter || '{}');
 
-  const matches = (e) => {
-    if (filter.kind && e.kind !== filter.kind) return false;
-    if (filter.user && e.actorName !== filter.user) return false;
-    if (filter.event && e.eventName !== filter.event) return false;
-    if (filter.outcome && e.outcome !== filter.outcome) return false;
-    if (filter.channel) {
-      const prefix = filter.channel.length > 1 && filter.channel.endsWith('*') ? filter.channel.slice(0, -1) : null;
-      if (prefix ? !(e.channel || '').startsWith(prefix) : e.channel !== filter.channel) return false;
-    }
-    if (filter.q && !(e.data || '').toLowerCase().includes(filter.q.toLowerCase())) return false;
-    const t = Date.parse(e.timeUtc);
-    if (filter.from && t < Date.parse(filter.from + 'Z')) return false;
-    if (filter.to && t >= Date.parse(filter.to + 'Z')) return false;
-    return true;
-  };
+    const matches = (e) => {
+        if (filter.kind && e.kind !== filter.kind) return false;
+        if (filter.user && e.actorName !== filter.user) return false;
+        if (filter.event && e.eventName !== filter.event) return false;
+        if (filter.outcome && e.outcome !== filter.outcome) return false;
+        if (filter.channel) {
+            const prefix = filter.channel.length > 1 && filter.channel.endsWith('*') ? filter.channel.slice(0, -1) : null;
+            if (prefix ? !(e.channel || '').startsWith(prefix) : e.channel !== filter.channel) return false;
+        }
+        if (filter.q && !(e.data || '').toLowerCase().includes(filter.q.toLowerCase())) return false;
+        const t = Date.parse(e.timeUtc);
+        if (filter.from && t < Date.parse(filter.from + 'Z')) return false;
+        if (filter.to && t >= Date.parse(filter.to + 'Z')) return false;
+        return true;
+    };
 
-  const pretty = (data) => {
-    if (!data) return '(no payload)';
-    try { return JSON.stringify(JSON.parse(data), null, 2); } catch { return data; }
-  };
+    const pretty = (data) => {
+        if (!data) return '(no payload)';
+        try { return JSON.stringify(JSON.parse(data), null, 2); } catch { return data; }
+    };
 
-  const cell = (text, cls, col) => {
-    const td = document.createElement('td');
-    if (cls) td.className = cls;
-    if (col) td.dataset.col = col;
-    if (text != null) td.textContent = text;
-    return td;
-  };
+    const cell = (text, cls, col) => {
+        const td = document.createElement('td');
+        if (cls) td.className = cls;
+        if (col) td.dataset.col = col;
+        if (text != null) td.textContent = text;
+        return td;
+    };
 
-  const outcomeClass = (o) => ({ success: 'text-bg-success', allowed: 'text-bg-success', accepted: 'text-bg-success',
-    duplicate: 'text-bg-secondary', 'not-sent': 'text-bg-secondary', corrected: 'text-bg-warning',
-    failure: 'text-bg-danger', refused: 'text-bg-danger', rejected: 'text-bg-danger', malformed: 'text-bg-danger' }[o] || 'text-bg-light');
+    const outcomeClass = (o) => ({ success: 'text-bg-success', allowed: 'text-bg-success', accepted: 'text-bg-success',
+        duplicate: 'text-bg-secondary', 'not-sent': 'text-bg-secondary', corrected: 'text-bg-warning',
+        failure: 'text-bg-danger', refused: 'text-bg-danger', rejected: 'text-bg-danger', malformed: 'text-bg-danger' }[o] || 'text-bg-light');
 
-  const prepend = (e) => {
-    if (tbody.querySelector(`tr[data-id="${e.id}"]`) || !matches(e)) return;
-    const row = document.createElement('tr');
-    row.dataset.testid = 'log-row';
-    row.setAttribute('data-testid', 'log-row');
-    row.dataset.id = e.id;
-    row.classList.add('table-info');
+    const prepend = (e) => {
+        if (tbody.querySelector(`tr[data-id="${e.id}"]`) || !matches(e)) return;
+        const row = document.createElement('tr');
+        row.dataset.testid = 'log-row';
+        row.setAttribute('data-testid', 'log-row');
+        row.dataset.id = e.id;
+        row.classList.add('table-info');
 
-    const expandCell = cell(null);
-    const expand = document.createElement('button');
-    Object.assign(expand, { type: 'button', className: 'btn btn-sm btn-link p-0 text-decoration-none', title: 'Show payload', textContent: '▸' });
-    expand.setAttribute('data-bs-toggle', 'collapse');
-    expand.setAttribute('data-bs-target', `#payload-${e.id}`);
-    expand.setAttribute('data-testid', 'expand');
-    expandCell.append(expand);
+        const expandCell = cell(null);
+        const expand = document.createElement('button');
+        Object.assign(expand, { type: 'button', className: 'btn btn-sm btn-link p-0 text-decoration-none', title: 'Show payload', textContent: '▸' });
+        expand.setAttribute('data-bs-toggle', 'collapse');
+        expand.setAttribute('data-bs-target', `#payload-${e.id}`);
+        expand.setAttribute('data-testid', 'expand');
+        expandCell.append(expand);
 
-    const idCell = cell(null, 'mono');
-    const link = document.createElement('a');
-    link.href = `/EventLog/Entry/${e.id}`;
-    link.textContent = e.id;
-    link.setAttribute('data-testid', 'permalink');
-    idCell.append(link);
+        const idCell = cell(null, 'mono');
+        const link = document.createElement('a');
+        link.href = `/EventLog/Entry/${e.id}`;
+        link.textContent = e.id;
+        link.setAttribute('data-testid', 'permalink');
+        idCell.append(link);
 
-    const outcome = cell(null, null, 'outcome');
-    if (e.outcome) {
-      const badge = document.createElement('span');
-      badge.className = `badge ${outcomeClass(e.outcome)}`;
-      badge.textContent = e.outcome;
-      outcome.append(badge);
-    }
-    row.append(expandCell, idCell, cell(new Date(e.timeUtc).toISOString(), 'mono text-nowrap', 'time'), cell(e.kind, 'mono', 'kind'),
-      cell(e.actorName, null, 'actor'), cell(e.channel, 'mono', 'channel'), cell(e.eventName, 'mono', 'event'), outcome,
-      cell(e.target, 'mono small', 'target'));
+        const outcome = cell(null, null, 'outcome');
+        if (e.outcome) {
+            const badge = document.createElement('span');
+            badge.className = `badge ${outcomeClass(e.outcome)}`;
+            badge.textContent = e.outcome;
+            outcome.append(badge);
+        }
+        row.append(expandCell, idCell, cell(new Date(e.timeUtc).toISOString(), 'mono text-nowrap', 'time'), cell(e.kind, 'mono', 'kind'),
+            cell(e.actorName, null, 'actor'), cell(e.channel, 'mono', 'channel'), cell(e.eventName, 'mono', 'event'), outcome,
+            cell(e.target, 'mono small', 'target'));
 
-    const payloadRow = document.createElement('tr');
-    payloadRow.className = 'collapse';
-    payloadRow.id = `payload-${e.id}`;
-    payloadRow.setAttribute('data-testid', 'payload-row');
-    const pre = document.createElement('pre');
-    pre.className = 'mono small mb-0 p-2 bg-body-tertiary rounded';
-    pre.setAttribute('data-testid', 'payload');
-    pre.textContent = pretty(e.data);
-    const payloadCell = cell(null);
-    payloadCell.colSpan = 8;
-    payloadCell.append(pre);
-    payloadRow.append(cell(null), payloadCell);
+        const payloadRow = document.createElement('tr');
+        payloadRow.className = 'collapse';
+        payloadRow.id = `payload-${e.id}`;
+        payloadRow.setAttribute('data-testid', 'payload-row');
+        const pre = document.createElement('pre');
+        pre.className = 'mono small mb-0 p-2 bg-body-tertiary rounded';
+        pre.setAttribute('data-testid', 'payload');
+        pre.textContent = pretty(e.data);
+        const payloadCell = cell(null);
+        payloadCell.colSpan = 8;
+        payloadCell.append(pre);
+        payloadRow.append(cell(null), payloadCell);
 
-    tbody.prepend(row, payloadRow);
-    document.querySelector('[data-testid=empty]')?.remove();
-  };
+        tbody.prepend(row, payloadRow);
+        document.querySelector('[data-testid=empty]')?.remove();
+    };
 
-  const setStatus = (text) => { status.textContent = text; };
+    const setStatus = (text) => { status.textContent = text; };
 
-  const start = async () => {
-    connection = new signalR.HubConnectionBuilder().withUrl('/hubs/console').withAutomaticReconnect().build();
+    // The connection is live.js's (with its reconnect back-off); the switch decides whether this page uses it.
+    let following = false;
     // Batches arrive oldest first; each prepend puts the newest on top.
-    connection.on('ActivityAppended', (batch) => {
-      batch.entries.forEach(prepend);
-      if (batch.omitted > 0) setStatus(`live · ${batch.omitted} more entries arrived at once: reload to see them all`);
+    consoleLive.on('ActivityAppended', (batch) => {
+        if (!following) return;
+        batch.entries.forEach(prepend);
+        if (batch.omitted > 0) setStatus(`live · ${batch.omitted} more entries arrived at once: reload to see them all`);
     });
-    connection.onreconnecting(() => setStatus('reconnecting…'));
-    connection.onreconnected(() => setStatus('live'));
-    try {
-      await connection.start();
-      setStatus('live');
-    } catch (err) {
-      setStatus('offline');
-      toggle.checked = false;
-      console.error(err);
-    }
-  };
+    consoleLive.onState((_, text) => { if (following) setStatus(text); });
 
-  const stop = async () => {
-    const c = connection;
-    connection = null;
-    setStatus('');
-    if (c) await c.stop();
-  };
+    const start = () => {
+        following = true;
+        return consoleLive.start();
+    };
 
-  toggle.addEventListener('change', () => (toggle.checked ? start() : stop()));
+    const stop = () => {
+        following = false;
+        setStatus('');
+        return consoleLive.stop();
+    };
+
+    toggle.addEventListener('change', () => (toggle.checked ? start() : stop()));
 })();

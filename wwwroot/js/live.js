@@ -1,6 +1,9 @@
 // The console's live connection (ConsoleHub at /hubs/console), shared by the pages that update in place.
 // It shows its state in every [data-live-status] element and reconnects by itself, forever, with backoff:
 // a console left open on a classroom screen must come back after a server restart or a network blip.
+// A page that shows the live badge (Live/_LiveStatus.cshtml) mirrors server state: it connects on load and
+// reloads on Resync. Any other page (the event log's Live switch) calls start()/stop() itself and follows
+// the state through onState().
 (function () {
     'use strict';
 
@@ -11,6 +14,8 @@
         offline: ['offline, retrying', 'text-bg-danger'],
     };
 
+    const stateListeners = [];
+
     function showStatus(state) {
         const [text, css] = statusText[state];
         document.querySelectorAll('[data-live-status]').forEach(el => {
@@ -18,6 +23,7 @@
             el.className = 'badge align-middle ' + css;
             el.dataset.state = state;
         });
+        stateListeners.forEach(listener => listener(state, text));
     }
 
     // Server-rendered times are UTC text; the viewer reads local time.
@@ -60,27 +66,54 @@
         .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ctx => Math.min(30000, 500 * 2 ** Math.min(ctx.previousRetryCount, 6)) })
         .build();
 
+    // Whether the page wants the connection: a stop() must not be undone by a pending retry.
+    let wanted = false;
+    let mirrorsPage = false;
+
     connection.onreconnecting(() => showStatus('reconnecting'));
     connection.onreconnected(() => showStatus('live'));
     // Automatic reconnect never gives up with the policy above; this covers a failed first start or a close by the server.
-    connection.onclose(() => { showStatus('offline'); setTimeout(start, 5000); });
+    connection.onclose(() => {
+        if (!wanted) return;
+        showStatus('offline');
+        setTimeout(connect, 5000);
+    });
 
     // Too much changed at once for the server to describe: the page's data is simply read again.
-    connection.on('Resync', () => window.location.reload());
+    connection.on('Resync', () => { if (mirrorsPage) window.location.reload(); });
 
-    async function start() {
-        if (connection.state !== signalR.HubConnectionState.Disconnected) return;
+    async function connect() {
+        if (!wanted || connection.state !== signalR.HubConnectionState.Disconnected) return;
         showStatus('connecting');
         try {
             await connection.start();
             showStatus('live');
         } catch {
+            if (!wanted) return;
             showStatus('offline');
-            setTimeout(start, 5000);
+            setTimeout(connect, 5000);
         }
     }
 
-    document.addEventListener('DOMContentLoaded', () => { formatTimes(); start(); });
+    function start() {
+        wanted = true;
+        return connect();
+    }
 
-    window.consoleLive = { connection, on: (name, handler) => connection.on(name, handler), formatTimes, timeElement, memberItem };
+    function stop() {
+        wanted = false;
+        return connection.stop();
+    }
+
+    function onState(listener) {
+        stateListeners.push(listener);
+    }
+
+    document.addEventListener('DOMContentLoaded', () => {
+        formatTimes();
+        mirrorsPage = document.querySelector('[data-live-status]') !== null;
+        if (mirrorsPage) start();
+    });
+
+    window.consoleLive = { connection, on: (name, handler) => connection.on(name, handler), start, stop, onState, formatTimes, timeElement, memberItem };
 })();

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using AdminConsole.Channels.Tests;
 using AdminConsole.E2E.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;

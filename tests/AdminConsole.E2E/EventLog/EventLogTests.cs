@@ -2,7 +2,6 @@ using System.Text;
 using AdminConsole.E2E.Infrastructure;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
-using AdminConsole.Web.Tests.EventLog;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;

@@ -7,18 +7,9 @@ namespace AdminConsole.LocalChannels.Tests.Infrastructure;
 /// <summary>Runs the node scripts in tests/interop/localchannels against the npm peers (pusher 5.3.4, pusher-js 8.6.0).</summary>
 public static class Interop
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => RepositoryRoot.Path;
 
-    public static string InteropDir => Path.Combine(RepoRoot, "tests", "interop");
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AdminConsole.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException($"AdminConsole.sln not found above {AppContext.BaseDirectory}");
-    }
+    public static string InteropDir => RepositoryRoot.Interop;
 
     /// <summary>Runs one script with the given environment and returns the JSON object it prints as its last stdout line.</summary>
     public static async Task<JsonElement> RunAsync(string script, IDictionary<string, string> env, TimeSpan? timeout = null)
@@ -63,20 +54,6 @@ public static class Interop
         {
             Assert.Fail($"{script} did not end with a JSON line.\nstdout:\n{output}\nstderr:\n{errors}");
             throw;
-        }
-    }
-}
-
-public static class Wait
-{
-    /// <summary>Waits until <paramref name="condition"/> holds, re-checking briefly; fails with <paramref name="what"/> on timeout.</summary>
-    public static async Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail("Timed out waiting for " + what);
-            await Task.Delay(10);
         }
     }
 }

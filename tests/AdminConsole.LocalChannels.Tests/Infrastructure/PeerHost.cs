@@ -115,7 +115,7 @@ public sealed class PeerHost : IAsyncDisposable
     }
 
     public Task WaitForWebhookAsync(Func<WebhookEvent, bool> match, string what, TimeSpan? timeout = null) =>
-        Wait.UntilAsync(() => WebhookEvents.Any(match), "webhook " + what, timeout);
+        Eventually.UntilAsync(() => WebhookEvents.Any(match), timeout ?? TimeSpan.FromSeconds(10), "webhook " + what);
 
     public async ValueTask DisposeAsync()
     {

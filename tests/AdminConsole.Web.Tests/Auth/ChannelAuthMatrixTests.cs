@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using AdminConsole.Channels.Tests;
 using AdminConsole.Web.Classes;
 using AdminConsole.Web.Tests.Infrastructure;
 
@@ -137,6 +136,7 @@ public class ChannelAuthMatrixTests(AuthMatrixConsole console) : IClassFixture<A
     }
 
     [Fact]
+    [Trait("Needs", "Node")]
     public async Task Allowed_answers_are_signed_exactly_as_the_npm_library_signs_them()
     {
         var privateItems = new JsonArray();

@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Net;
 using System.Text.Json.Nodes;
-using AdminConsole.Channels.Tests;
 using AdminConsole.Web.Classes;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Tests.Infrastructure;
@@ -143,6 +142,7 @@ public class ChannelAuthTests(CountingConsole console) : IClassFixture<CountingC
     }
 
     [Fact]
+    [Trait("Needs", "Node")]
     public async Task User_sign_in_is_signed_like_the_npm_library_with_id_and_user_info()
     {
         var client = await console.SignInAsync(DemoUser.OtherStudent);

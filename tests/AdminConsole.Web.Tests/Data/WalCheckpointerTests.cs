@@ -26,10 +26,9 @@ public class WalCheckpointerTests(ConsoleFactory factory) : IClassFixture<Consol
         var committed = await factory.QueryAsync(db => db.Users.CountAsync());
         Assert.True(committed > 0);
 
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        long inFile;
-        while ((inFile = CountInDatabaseFile(factory.DatabasePath, "AspNetUsers")) != committed && DateTime.UtcNow < deadline)
-            await Task.Delay(WalCheckpointer.Interval);
+        long inFile = -1;
+        await Eventually.UntilAsync(() => (inFile = CountInDatabaseFile(factory.DatabasePath, "AspNetUsers")) == committed,
+            TimeSpan.FromSeconds(20), "the committed users in the database file", WalCheckpointer.Interval, () => $"{inFile} of {committed}");
         Assert.Equal(committed, inFile);
     }
 

@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using AdminConsole.Web.EventLog;
-using AdminConsole.Web.Tests.Infrastructure;
 
 namespace AdminConsole.Web.Tests.EventLog;
 

@@ -163,6 +163,7 @@ public class CsvExportTests(CsvExportTests.Factory factory) : IClassFixture<CsvE
     }
 
     [Fact]
+    [Trait("Needs", "Volume")]
     public async Task Export_memory_stays_flat_with_tens_of_thousands_of_rows()
     {
         const string channel = "private-class-memory";

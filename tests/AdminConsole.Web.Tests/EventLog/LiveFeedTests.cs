@@ -56,9 +56,8 @@ public class LiveFeedTests(LiveFeedTests.Factory factory) : IClassFixture<LiveFe
         var written = await factory.WriteAsync(2, i => (AuditKinds.ChannelAuth, "private-class-1", null, "refused", $"{{\"live\":{i}}}"));
         var ids = written.Select(e => e.Id).ToList();
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        while (!(ids.All(id => toAuditor.Any(e => e.Id == id)) && ids.All(id => toAdmin.Any(e => e.Id == id))))
-            await Task.Delay(20, timeout.Token); // polling a condition, not sleeping for an outcome
+        await Eventually.UntilAsync(() => ids.All(id => toAuditor.Any(e => e.Id == id)) && ids.All(id => toAdmin.Any(e => e.Id == id)),
+            TimeSpan.FromSeconds(15), "both entries pushed to the auditor and the admin");
 
         var first = toAuditor.Single(e => e.Id == ids[0]);
         Assert.Equal("channel.auth", first.Kind);

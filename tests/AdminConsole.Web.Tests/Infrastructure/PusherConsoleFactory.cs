@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using AdminConsole.Channels.Tests;
 using AdminConsole.Web.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
@@ -73,15 +72,8 @@ public class PusherConsoleFactory : ConsoleFactory, IAsyncLifetime
     }
 
     /// <summary>Waits (polling the database) until <paramref name="condition"/> holds; fails after 10 s.</summary>
-    public async Task EventuallyAsync(Func<AppDbContext, Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!await WithDbAsync(condition))
-        {
-            if (DateTime.UtcNow > deadline) throw new Xunit.Sdk.XunitException("Timed out waiting for: " + what);
-            await Task.Delay(25);
-        }
-    }
+    public Task EventuallyAsync(Func<AppDbContext, Task<bool>> condition, string what) =>
+        Eventually.UntilAsync(() => WithDbAsync(condition), TimeSpan.FromSeconds(10), what);
 }
 
 /// <summary>Keeps every formatted log message (with exception text) the app writes.</summary>

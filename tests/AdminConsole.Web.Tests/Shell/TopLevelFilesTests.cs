@@ -40,6 +40,8 @@ public partial class TopLevelFilesTests(ConsoleFactory factory) : IClassFixture<
     }
 
     [Fact]
+    [Trait("Needs", "Publish")]
+    [Trait("Needs", "Process")]
     public async Task Publish_output_carries_the_top_level_files_and_the_published_app_serves_and_reads_them()
     {
         var output = Directory.CreateTempSubdirectory("adminconsole-publish-").FullName;

@@ -1,7 +1,6 @@
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Security;
-using AdminConsole.Web.Tests.Infrastructure;
 using AdminConsole.Web.Users;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Identity;
@@ -137,6 +136,7 @@ public sealed class CreateAdminCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Needs", "Process")]
     public async Task The_real_entry_point_dispatches_the_verb_and_exits_with_its_code()
     {
         var environment = new Dictionary<string, string>

@@ -160,18 +160,15 @@ public class WebhookLogCatchUpTests
     }
 
     /// <summary>Waits until the log cursor has reached the newest stored delivery.</summary>
-    internal static async Task WaitForLogAsync(AppDbContext db, TimeSpan within)
+    internal static Task WaitForLogAsync(AppDbContext db, TimeSpan within)
     {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
+        long logged = 0, stored = 0;
+        return Eventually.UntilAsync(async () =>
         {
-            var logged = await db.AuditChainStates.AsNoTracking().Select(c => c.LoggedWebhookBatchId).SingleAsync();
-            var stored = await db.WebhookBatches.MaxAsync(b => (long?)b.Id) ?? 0;
-            if (logged >= stored)
-                return;
-            Assert.True(DateTime.UtcNow < deadline, $"the log reached delivery {logged} of {stored} within {within.TotalSeconds:0} s");
-            await Task.Delay(20);
-        }
+            logged = await db.AuditChainStates.AsNoTracking().Select(c => c.LoggedWebhookBatchId).SingleAsync();
+            stored = await db.WebhookBatches.MaxAsync(b => (long?)b.Id) ?? 0;
+            return logged >= stored;
+        }, within, "the log to reach the newest stored delivery", describe: () => $"it reached delivery {logged} of {stored}");
     }
 
     /// <summary>The console's database opened directly, as a second process would.</summary>

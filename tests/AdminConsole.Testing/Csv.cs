@@ -1,9 +1,9 @@
 using System.Text;
 
-namespace AdminConsole.Web.Tests.EventLog;
+namespace AdminConsole.Testing;
 
 /// <summary>A minimal RFC 4180 reader, so the tests check the file as a spreadsheet would read it.</summary>
-internal static class Csv
+public static class Csv
 {
     public static List<string[]> Parse(string text)
     {

@@ -1,4 +1,4 @@
-namespace AdminConsole.Web.Tests.Infrastructure;
+namespace AdminConsole.Testing;
 
 /// <summary>The clone the tests run from: the folder holding AdminConsole.sln.</summary>
 public static class RepositoryRoot
@@ -10,6 +10,9 @@ public static class RepositoryRoot
 
     /// <summary>The web project's own build output (it has the runtimeconfig that `dotnet x.dll` needs).</summary>
     public static string WebAssembly => System.IO.Path.Combine(Path, "src", "AdminConsole.Web", "bin", Configuration, "net10.0", "AdminConsole.Web.dll");
+
+    /// <summary>tests/interop: the npm peers (pusher, pusher-js) and the node scripts that drive them.</summary>
+    public static string Interop => System.IO.Path.Combine(Path, "tests", "interop");
 
     private static string Find()
     {

@@ -1,29 +1,17 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
+using AdminConsole.Channels;
 
-namespace AdminConsole.Channels.Tests;
+namespace AdminConsole.Testing;
 
 /// <summary>Runs tests/interop/oracle.mjs (the official npm libraries) once over a whole batch of inputs.</summary>
 public static class NodeOracle
 {
-    /// <summary>The repository root: the nearest folder above the test binaries holding AdminConsole.sln.</summary>
-    public static string RepoRoot
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "AdminConsole.sln"))) return dir.FullName;
-            }
-            throw new InvalidOperationException("AdminConsole.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
-
     /// <summary>Sends <paramref name="input"/> to the oracle and returns its answer; fails loudly if the npm peers are not installed.</summary>
     public static async Task<JsonObject> RunAsync(JsonObject input)
     {
-        var interop = Path.Combine(RepoRoot, "tests", "interop");
+        var interop = RepositoryRoot.Interop;
         if (!Directory.Exists(Path.Combine(interop, "node_modules", "pusher")))
         {
             throw new InvalidOperationException($"The npm oracle is not installed: run `npm ci` in {interop} (tests/run.sh does this).");

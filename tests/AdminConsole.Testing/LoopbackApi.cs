@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace AdminConsole.Channels.Tests;
+namespace AdminConsole.Testing;
 
 /// <summary>A request as the loopback server received it.</summary>
 public sealed record RecordedRequest(string Method, string Path, string RawQuery, IReadOnlyList<KeyValuePair<string, string>> Query, byte[] Body, string? ContentType);
@@ -28,6 +28,23 @@ public sealed class LoopbackApi : IAsyncDisposable
 
     /// <summary>Answers each request; the default is 200 <c>{}</c>.</summary>
     public Func<HttpContext, RecordedRequest, Task> Handler { get; set; } = (ctx, _) => ctx.Response.WriteAsync("{}");
+
+    /// <summary>
+    /// Makes every request hang until the caller gives up (its timeout aborts the request): a Pusher that does not
+    /// answer. The returned task completes when the first such request has arrived.
+    /// </summary>
+    public Task NeverAnswer()
+    {
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Handler = async (ctx, _) =>
+        {
+            var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var registration = ctx.RequestAborted.Register(() => aborted.TrySetResult());
+            arrived.TrySetResult();
+            await aborted.Task;
+        };
+        return arrived.Task;
+    }
 
     public static async Task<LoopbackApi> StartAsync()
     {

@@ -15,6 +15,3 @@ app.MapLocalChannels();
 app.MapGet("/", () => Results.Text($"Local Pusher Channels server: app id {options.AppId}, key {options.Key}. WebSocket /app/{{key}}, HTTP API /apps/{{appId}}/..."));
 app.Logger.LogInformation("Local Channels app {AppId} (key {Key}); {Count} webhook URL(s)", options.AppId, options.Key, options.Webhooks.Urls.Count);
 app.Run();
-
-/// <summary>Internal: the console references this project to embed the server, and its tests use the console's public Program.</summary>
-internal partial class Program;

@@ -2,13 +2,13 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace AdminConsole.Benchmarks;
+namespace AdminConsole.Testing;
 
 /// <summary>
-/// The console as its own process (real Kestrel, SQLite file), so its memory is measured alone and the load
-/// generator's allocations do not count against it, and so it can really be killed. Shared with the webhook
-/// durability test (linked into AdminConsole.Web.Tests), which kills it mid-load and starts it again on the same
-/// database and address.
+/// The console's real entry point as its own process (`dotnet AdminConsole.Web.dll ...`). <see cref="RunAsync"/> runs
+/// a command to its end (e.g. create-admin); <see cref="StartAsync"/> starts a server (real Kestrel, SQLite file) and
+/// waits until it is ready, so the benchmarks measure its memory alone and the webhook durability test can really
+/// kill it mid-load and start it again on the same database and address.
 /// </summary>
 public sealed class ConsoleProcess : IAsyncDisposable
 {
@@ -38,43 +38,83 @@ public sealed class ConsoleProcess : IAsyncDisposable
         var owns = databasePath is null;
         var db = databasePath ?? Path.Combine(Directory.CreateTempSubdirectory("adminconsole-bench-").FullName, "console.db");
         url ??= $"http://127.0.0.1:{FreePort()}";
-        var start = new ProcessStartInfo("dotnet", [dll])
+        var environment = new Dictionary<string, string>
         {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Urls"] = url,
+            ["ConnectionStrings__Console"] = $"Data Source={db}",
+            ["Pusher__AppId"] = "1",
+            ["Pusher__Key"] = key,
+            ["Pusher__Secret"] = secret,
+            ["Pusher__Enabled"] = "false",
+            ["Logging__LogLevel__Default"] = "Warning",
         };
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Urls"] = url;
-        start.Environment["ConnectionStrings__Console"] = $"Data Source={db}";
-        start.Environment["Pusher__AppId"] = "1";
-        start.Environment["Pusher__Key"] = key;
-        start.Environment["Pusher__Secret"] = secret;
-        start.Environment["Pusher__Enabled"] = "false";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (name, value) in settings ?? new Dictionary<string, string>())
-            start.Environment[name] = value;
-        var process = Process.Start(start)!;
+            environment[name] = value;
+        var process = Start(dll, [], environment);
+        process.StandardInput.Close();
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("[console] " + e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
         using var http = new HttpClient();
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            if (process.HasExited) throw new InvalidOperationException($"The console exited with {process.ExitCode} during start.");
-            try
+            await Eventually.UntilAsync(async () =>
             {
-                if ((await http.GetAsync(url + "/health/ready")).IsSuccessStatusCode)
-                    return new ConsoleProcess(process, url, db, owns);
-            }
-            catch (HttpRequestException) { }
-            await Task.Delay(100);
+                if (process.HasExited) throw new InvalidOperationException($"The console exited with {process.ExitCode} during start.");
+                try { return (await http.GetAsync(url + "/health/ready")).IsSuccessStatusCode; }
+                catch (HttpRequestException) { return false; }
+            }, TimeSpan.FromSeconds(90), "the console to answer /health/ready", TimeSpan.FromMilliseconds(100));
         }
-        process.Kill(entireProcessTree: true);
-        throw new TimeoutException("The console did not become ready within 90 s.");
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            process.Dispose();
+            throw;
+        }
+        return new ConsoleProcess(process, url, db, owns);
+    }
+
+    /// <summary>Starts `dotnet {dll} {args}` with stdin/stdout/stderr redirected and only the given settings.</summary>
+    public static Process Start(string dll, IEnumerable<string> args, IDictionary<string, string> environment, string? workingDirectory = null)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(dll)!,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        // The test runner's own ASPNETCORE_* / DOTNET_* settings must not leak into the child.
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("ASPNETCORE_") || k.StartsWith("ADMINCONSOLE_") || k.StartsWith("PUSHER_") || k.StartsWith("ConnectionStrings__")).ToList())
+            info.Environment.Remove(key);
+        foreach (var (k, v) in environment) info.Environment[k] = v;
+        return Process.Start(info)!;
+    }
+
+    /// <summary>Runs `dotnet {dll} {args}` to its end with no input; kills it and throws if it outlives <paramref name="timeout"/>.</summary>
+    public static async Task<(int ExitCode, string Out, string Error)> RunAsync(string dll, IEnumerable<string> args, IDictionary<string, string> environment, TimeSpan timeout)
+    {
+        using var process = Start(dll, args, environment);
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{dll} {string.Join(' ', args)} did not exit within {timeout}.");
+        }
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     /// <summary>SIGKILL: no shutdown, no drain, whatever was in flight is cut off.</summary>
