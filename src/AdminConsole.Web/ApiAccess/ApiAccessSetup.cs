@@ -1,4 +1,4 @@
-using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using AdminConsole.Web.Auth;
+using AdminConsole.Web.ChannelAuth;
+using AdminConsole.Web.Memberships;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
 using Microsoft.AspNetCore.Authentication;

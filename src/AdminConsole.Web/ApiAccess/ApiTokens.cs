@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
-using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 

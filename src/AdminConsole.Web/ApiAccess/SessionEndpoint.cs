@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using AdminConsole.Web.Auth;
+using AdminConsole.Web.Memberships;
 using AdminConsole.Web.Classes;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.Extensions.Options;

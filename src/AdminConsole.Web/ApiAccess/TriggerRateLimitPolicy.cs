@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
+using AdminConsole.Web.Compose;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -11,8 +12,10 @@ namespace AdminConsole.Web.ApiAccess;
 /// (<see cref="ApiTokenOptions"/>), so a busy script neither uses up its owner's budget in the console nor hides
 /// behind it; a console session counts against its user, at the compose page's rate.
 /// </summary>
-public sealed class TriggerRateLimitPolicy(IOptions<ApiTokenOptions> options) : IRateLimiterPolicy<string>
+internal sealed class TriggerRateLimitPolicy(IOptions<ApiTokenOptions> options) : IRateLimiterPolicy<string>
 {
+    private static readonly ComposeRateLimitPolicy Compose = new();
+
     public RateLimitPartition<string> GetPartition(HttpContext http)
     {
         if (http.User.FindFirstValue(ApiTokenDefaults.TokenIdClaim) is { } tokenId)
@@ -25,16 +28,8 @@ public sealed class TriggerRateLimitPolicy(IOptions<ApiTokenOptions> options) : 
                 QueueLimit = 0,
             });
         }
-        // A teacher sends a handful of announcements a lesson; a runaway page should not flood the school.
-        return RateLimitPartition.GetTokenBucketLimiter(
-            http.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } id ? "user:" + id : "ip:" + http.Connection.RemoteIpAddress,
-            _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = 60,
-                TokensPerPeriod = 60,
-                ReplenishmentPeriod = TimeSpan.FromMinutes(1),
-                QueueLimit = 0,
-            });
+        // A console session: the compose page's rule (its own bucket here, at the same rate).
+        return Compose.GetPartition(http);
     }
 
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = async (context, _) =>

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using AdminConsole.E2E.Infrastructure;
+using AdminConsole.Web.Compose;
 using AdminConsole.Web.Data;
+using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Pusher;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using AdminConsole.Web.ApiAccess;
+using AdminConsole.Web.Compose;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Tests.Infrastructure;
