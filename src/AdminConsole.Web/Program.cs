@@ -1,3 +1,4 @@
+using AdminConsole.Web.ApiAccess;
 using AdminConsole.Web.ChannelAuth;
 using AdminConsole.Web.Classes;
 using AdminConsole.Web.Compose;
@@ -30,13 +31,17 @@ builder.AddChannelAuth();
 builder.AddCompose();
 builder.AddEventLog();
 builder.AddLive();
+builder.AddApiAccess();
 builder.AddTelemetry();
 
 var app = builder.Build();
 
 if (CreateAdminCommand.IsRequested(args))
     return await CreateAdminCommand.RunAsync(app.Services, args, CommandConsole.System);
+if (CreateTokenCommand.IsRequested(args))
+    return await CreateTokenCommand.RunAsync(app.Services, args, CommandConsole.System);
 
+app.UseApiAccess(); // CORS for the configured origins, before routing answers preflights
 app.UseConsoleShell();
 app.MapConsoleShell();
 app.MapWebhooks();
@@ -44,6 +49,7 @@ app.MapChannelAuth();
 app.MapCompose();
 app.MapEventLog();
 app.MapLive();
+app.MapApiAccess();
 app.MapTelemetry();
 
 app.Run();
