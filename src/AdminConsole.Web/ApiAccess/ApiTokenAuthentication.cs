@@ -1,9 +1,9 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using AdminConsole.Web.ChannelAuth;
-using AdminConsole.Web.Memberships;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Memberships;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;

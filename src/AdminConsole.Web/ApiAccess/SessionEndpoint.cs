@@ -1,6 +1,6 @@
 using System.Security.Claims;
-using AdminConsole.Web.Memberships;
 using AdminConsole.Web.Classes;
+using AdminConsole.Web.Memberships;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.Extensions.Options;
 
