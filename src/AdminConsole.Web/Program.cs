@@ -6,16 +6,19 @@ using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Security;
 using AdminConsole.Web.Shared;
+using AdminConsole.Web.Transport;
 using AdminConsole.Web.Users;
 using AdminConsole.Web.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddTopLevelSettings();
+builder.UseDefaultUrl();
 builder.AddData();
 builder.AddPusher();
 builder.AddLocalChannels();
 builder.AddSecurity();
+builder.AddTransport();
 builder.AddConsoleShell();
 builder.AddUsers();
 builder.AddClasses();
@@ -29,6 +32,7 @@ var app = builder.Build();
 if (CreateAdminCommand.IsRequested(args))
     return await CreateAdminCommand.RunAsync(app.Services, args, CommandConsole.System);
 
+app.UseTransport();
 app.UseConsoleShell();
 app.MapConsoleShell();
 app.MapWebhooks();

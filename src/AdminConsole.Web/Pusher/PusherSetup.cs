@@ -1,4 +1,5 @@
 using AdminConsole.Channels;
+using AdminConsole.Web.Transport;
 using Microsoft.Extensions.Options;
 
 namespace AdminConsole.Web.Pusher;
@@ -42,6 +43,7 @@ public static class PusherSetup
             http.Timeout = sp.GetRequiredService<IOptions<ChannelsOptions>>().Value.Timeout + TimeSpan.FromSeconds(1));
         builder.Services.AddSingleton<PusherApp>();
         builder.Services.AddSingleton<PusherClientSettings>();
+        builder.Services.AddSingleton<IConnectSources, PusherConnectSources>();
     }
 }
 

@@ -20,7 +20,14 @@ public static class ShellSetup
             o.Conventions.AllowAnonymousToFolder("/Errors");
         });
         builder.Services.AddProblemDetails();
-        builder.Services.AddAntiforgery(o => o.HeaderName = "RequestVerificationToken");
+        builder.Services.AddAntiforgery(o =>
+        {
+            o.HeaderName = "RequestVerificationToken";
+            // Secure whenever the request came over HTTPS (directly or through a trusted proxy).
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            // Transport sends X-Frame-Options: DENY on every response; antiforgery would only add SAMEORIGIN to some.
+            o.SuppressXFrameOptionsHeader = true;
+        });
         // Features add their own policies; the default status (503) would read as an outage.
         builder.Services.AddRateLimiter(o => o.RejectionStatusCode = StatusCodes.Status429TooManyRequests);
     }
