@@ -74,6 +74,9 @@ public sealed class ChannelsOptions
         return problems;
     }
 
+    /// <summary>No app id, key or secret is set at all.</summary>
+    public bool IsUnconfigured => string.IsNullOrWhiteSpace(AppId) && string.IsNullOrWhiteSpace(Key) && string.IsNullOrWhiteSpace(Secret);
+
     /// <summary>Throws <see cref="ChannelsValidationException"/> listing every problem, if any.</summary>
     public void EnsureValid()
     {
@@ -85,9 +88,17 @@ public sealed class ChannelsOptions
 /// <summary>Options validator that refuses invalid <see cref="ChannelsOptions"/> at start (with <c>ValidateOnStart</c>).</summary>
 public sealed class ChannelsOptionsValidator : IValidateOptions<ChannelsOptions>
 {
+    /// <summary>
+    /// Accept options with no app id, key and secret at all (an app that runs with Channels unconfigured and checks
+    /// <see cref="ChannelsOptions.IsUnconfigured"/>); options with some credentials must still be complete and valid.
+    /// </summary>
+    public bool AllowUnconfigured { get; init; }
+
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, ChannelsOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        if (AllowUnconfigured && options.IsUnconfigured) return ValidateOptionsResult.Success;
         var problems = options.Validate();
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }

@@ -1,8 +1,11 @@
 using AdminConsole.Web.Classes;
-using AdminConsole.Web.Auth;
+using AdminConsole.Web.ChannelAuth;
 using AdminConsole.Web.Compose;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Live;
+using AdminConsole.Web.Memberships;
+using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Security;
 using AdminConsole.Web.Shared;
@@ -17,15 +20,18 @@ builder.UseDefaultUrl();
 builder.AddData();
 builder.AddPusher();
 builder.AddLocalChannels();
+builder.AddMemberships();
 builder.AddSecurity();
 builder.AddTransport();
 builder.AddConsoleShell();
 builder.AddUsers();
 builder.AddClasses();
 builder.AddWebhooks();
+builder.AddOccupancy();
 builder.AddChannelAuth();
 builder.AddCompose();
 builder.AddEventLog();
+builder.AddLive();
 
 var app = builder.Build();
 
@@ -39,6 +45,7 @@ app.MapWebhooks();
 app.MapChannelAuth();
 app.MapCompose();
 app.MapEventLog();
+app.MapLive();
 
 app.Run();
 return 0;

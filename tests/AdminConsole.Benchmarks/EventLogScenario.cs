@@ -29,7 +29,9 @@ public static class EventLogScenario
         var runs = args.Int("runs", 7);
         var path = args.Get("db") ?? Path.Combine(Path.GetTempPath(), $"adminconsole-eventlog-{rows}.db");
         var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString();
-        DbContextOptions<AppDbContext> options = new DbContextOptionsBuilder<AppDbContext>().UseSqlite(connectionString).Options;
+        DbContextOptions<AppDbContext> options = new DbContextOptionsBuilder<AppDbContext>().UseSqlite(connectionString)
+            // As the console saves: audit entries sealed into the hash chain.
+            .AddInterceptors(new AuditChainSaving()).Options;
         var now = DateTime.UtcNow;
 
         await using (var db = new AppDbContext(options))

@@ -1,10 +1,14 @@
 using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
 using AdminConsole.Channels;
 using AdminConsole.LocalChannels.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -65,10 +69,36 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task The_standalone_host_serves_the_protocol_and_the_HTTP_API_with_its_own_appsettings()
+    {
+        await using var host = new WebApplicationFactory<Program>();
+        using var http = host.CreateClient();
+        var options = host.Services.GetRequiredService<LocalChannelsOptions>();
+        Assert.Equal("local-demo-key", options.Key);
+        Assert.Contains($"key {options.Key}", await http.GetStringAsync("/"));
+
+        var socket = await host.Server.CreateWebSocketClient()
+            .ConnectAsync(new Uri($"ws://localhost/app/{options.Key}?protocol=7"), CancellationToken.None);
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var frame = await socket.ReceiveAsync(buffer, timeout.Token);
+        var established = JsonDocument.Parse(Encoding.UTF8.GetString(buffer, 0, frame.Count)).RootElement;
+        Assert.Equal("pusher:connection_established", established.GetProperty("event").GetString());
+
+        // The HTTP API verifies requests signed with the host's configured app credentials.
+        var client = new ChannelsClient(http, Options.Create(new ChannelsOptions
+        {
+            AppId = options.AppId, Key = options.Key, Secret = options.Secret, Host = "localhost", Port = 80, Scheme = "http",
+        }), TimeProvider.System);
+        Assert.Empty((await client.GetChannelsAsync()).Channels);
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
+    }
+
+    [Fact]
     public void Standalone_appsettings_bind_to_valid_local_only_options()
     {
         var config = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(Interop.RepoRoot, "src", "AdminConsole.LocalChannels", "appsettings.json"))
+            .AddJsonFile(Path.Combine(Interop.RepoRoot, "src", "AdminConsole.LocalChannels.Host", "appsettings.json"))
             .Build();
         var options = config.GetSection(LocalChannelsOptions.SectionName).Get<LocalChannelsOptions>();
         Assert.NotNull(options);

@@ -27,6 +27,7 @@ public sealed class PusherSocketHandler
     private readonly ILogger<PusherSocketHandler> _log;
     private readonly UserWatchlists _watchlists;
     private readonly SubscriptionSigner _signer;
+    private readonly SubscriptionAuthorizer _authorizer;
     private readonly Lock _cacheMissGate = new();
     private readonly HashSet<string> _cacheMissReported = new(StringComparer.Ordinal);
 
@@ -44,6 +45,7 @@ public sealed class PusherSocketHandler
         // The server only verifies signatures and never hands out shared secrets, but the library's signer refuses
         // encrypted channels without a master key; a random one satisfies it without affecting the signature.
         _signer = new SubscriptionSigner(options.Key, options.Secret, RandomNumberGenerator.GetBytes(32));
+        _authorizer = new SubscriptionAuthorizer(_signer);
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -222,9 +224,6 @@ public sealed class PusherSocketHandler
     private static string? Str(JsonElement data, string property) =>
         data.ValueKind == JsonValueKind.Object && data.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private bool AuthMatches(string expected, string? given) =>
-        given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(given));
-
     private void Subscribe(PusherConnection connection, JsonElement data)
     {
         var channel = Str(data, "channel");
@@ -238,53 +237,33 @@ public sealed class PusherSocketHandler
             connection.Send(Frames.Error($"Existing subscription to channel {channel}", null));
             return;
         }
-
-        var channelData = Str(data, "channel_data");
-        string? userId = null;
-        string? userInfoJson = null;
-        switch (name.Kind)
+        var check = _authorizer.Check(connection, channel, name.Kind, Str(data, "auth"), Str(data, "channel_data"));
+        if (check.Refusal is { } refusal)
         {
-            case ChannelKind.ServerToUser:
-                if (connection.UserId is null || channel != ChannelName.ServerToUserPrefix + connection.UserId)
-                {
-                    connection.Send(Frames.SubscriptionError(channel, "AuthError", "Sign in as this user before subscribing to its channel", 403));
-                    return;
-                }
-                break;
-            case ChannelKind.Private or ChannelKind.PrivateEncrypted or ChannelKind.Presence:
-                if (name.Kind == ChannelKind.Presence && channelData is null)
-                {
-                    connection.Send(Frames.SubscriptionError(channel, "AuthError", "Presence channels need channel_data", 401));
-                    return;
-                }
-                var auth = Str(data, "auth");
-                var expected = _signer.AuthorizeChannel(connection.SocketId, channel, channelData).Auth;
-                if (!AuthMatches(expected, auth))
-                {
-                    var signed = channelData is null ? $"{connection.SocketId}:{channel}" : $"{connection.SocketId}:{channel}:{channelData}";
-                    connection.Send(Frames.SubscriptionError(channel, "AuthError",
-                        $"Invalid signature: Expected HMAC SHA256 hex digest of {signed}, but got {auth}", 401));
-                    return;
-                }
-                if (name.Kind == ChannelKind.Presence && !TryReadMember(channelData!, out userId, out userInfoJson, out var memberError))
-                {
-                    connection.Send(Frames.SubscriptionError(channel, "AuthError", memberError, 400));
-                    return;
-                }
-                break;
+            connection.Send(refusal);
+            return;
         }
+        if (Join(connection, channel, name.Kind == ChannelKind.Presence, check) == SubscribeOutcome.Full)
+        {
+            connection.Send(Frames.SubscriptionError(channel, "LimitReached", $"Presence channel {channel} has reached its {_options.MaxPresenceMembers} members", 4100));
+            return;
+        }
+        if (name.IsCache) SendLastEvent(connection, channel);
+    }
 
-        var outcome = _channels.Mutate(channel, name.Kind == ChannelKind.Presence, state =>
+    /// <summary>Adds the subscriber (and on presence channels the member), with the webhooks and frames that follow.</summary>
+    private SubscribeOutcome Join(PusherConnection connection, string channel, bool isPresence, SubscriptionCheck granted) =>
+        _channels.Mutate(channel, isPresence, state =>
         {
             var presence = state.Presence;
-            if (presence is not null && !presence.Contains(userId!) && presence.Count >= _options.MaxPresenceMembers)
+            if (presence is not null && !presence.Contains(granted.UserId!) && presence.Count >= _options.MaxPresenceMembers)
             {
                 return SubscribeOutcome.Full;
             }
             var first = state.Subscribers.Length == 0;
             state.AddSubscriber(connection);
             connection.AddChannel(channel);
-            var joined = presence?.Add(connection.SocketId, userId!, userInfoJson) ?? false;
+            var joined = presence?.Add(connection.SocketId, granted.UserId!, granted.UserInfoJson) ?? false;
             // Webhooks are reported before any frame tells a client about the event: the dispatcher takes the
             // URLs configured at that moment, and a client must never see an event whose targets are still open.
             if (first) _webhooks.ChannelOccupied(channel);
@@ -293,15 +272,15 @@ public sealed class PusherSocketHandler
             {
                 if (joined)
                 {
-                    _webhooks.MemberAdded(channel, userId!);
+                    _webhooks.MemberAdded(channel, granted.UserId!);
                     var added = Frames.Event("pusher_internal:member_added", channel, Frames.Json(w =>
                     {
                         w.WriteStartObject();
-                        w.WriteString("user_id", userId);
-                        if (userInfoJson is not null)
+                        w.WriteString("user_id", granted.UserId);
+                        if (granted.UserInfoJson is not null)
                         {
                             w.WritePropertyName("user_info");
-                            w.WriteRawValue(userInfoJson, skipInputValidation: true);
+                            w.WriteRawValue(granted.UserInfoJson, skipInputValidation: true);
                         }
                         w.WriteEndObject();
                     }));
@@ -321,27 +300,19 @@ public sealed class PusherSocketHandler
             return SubscribeOutcome.Subscribed;
         });
 
-        if (outcome == SubscribeOutcome.Full)
+    /// <summary>A cache channel's new subscriber gets its last event, or a cache miss (and the miss webhook).</summary>
+    private void SendLastEvent(PusherConnection connection, string channel)
+    {
+        if (_cache.Get(channel) is { } cached)
         {
-            connection.Send(Frames.SubscriptionError(channel, "LimitReached", $"Presence channel {channel} has reached its {_options.MaxPresenceMembers} members", 4100));
+            connection.Send(Frames.Event(cached.EventName, channel, cached.Data));
             return;
         }
-
-        if (name.IsCache)
-        {
-            if (_cache.Get(channel) is { } cached)
-            {
-                connection.Send(Frames.Event(cached.EventName, channel, cached.Data));
-            }
-            else
-            {
-                bool report;
-                // One webhook per miss: further subscribers before the next trigger would report the same miss.
-                lock (_cacheMissGate) report = _cacheMissReported.Add(channel);
-                if (report) _webhooks.CacheMiss(channel);
-                connection.Send(Frames.Event("pusher:cache_miss", channel, null));
-            }
-        }
+        bool report;
+        // One webhook per miss: further subscribers before the next trigger would report the same miss.
+        lock (_cacheMissGate) report = _cacheMissReported.Add(channel);
+        if (report) _webhooks.CacheMiss(channel);
+        connection.Send(Frames.Event("pusher:cache_miss", channel, null));
     }
 
     /// <summary>Called when a cache channel gets a new event, so the next miss is reported again.</summary>
@@ -365,49 +336,6 @@ public sealed class PusherSocketHandler
         var frame = Frames.Event("pusher_internal:subscription_count", state.Name,
             Frames.Json(w => { w.WriteStartObject(); w.WriteNumber("subscription_count", count); w.WriteEndObject(); }));
         foreach (var c in state.Subscribers) c.Send(frame);
-    }
-
-    private static bool TryReadMember(string channelData, out string? userId, out string? userInfoJson, out string error)
-    {
-        userId = null;
-        userInfoJson = null;
-        try
-        {
-            using var doc = JsonDocument.Parse(channelData);
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("user_id", out var id))
-            {
-                error = "channel_data must be a JSON object with a user_id";
-                return false;
-            }
-            userId = id.ValueKind switch
-            {
-                JsonValueKind.String => id.GetString(),
-                JsonValueKind.Number => id.GetRawText(),
-                _ => null,
-            };
-            if (string.IsNullOrEmpty(userId) || userId.Length > 128)
-            {
-                error = "user_id must be a non-empty string of at most 128 characters";
-                return false;
-            }
-            if (root.TryGetProperty("user_info", out var info))
-            {
-                userInfoJson = info.GetRawText();
-                if (Encoding.UTF8.GetByteCount(userInfoJson) > 1024)
-                {
-                    error = "user_info is larger than 1 KB";
-                    return false;
-                }
-            }
-            error = string.Empty;
-            return true;
-        }
-        catch (JsonException)
-        {
-            error = "channel_data is not valid JSON";
-            return false;
-        }
     }
 
     /// <summary>Removes one subscription: presence leave, vacated webhook and subscription count as needed.</summary>
@@ -447,7 +375,7 @@ public sealed class PusherSocketHandler
             return;
         }
         var expected = _signer.AuthenticateUserData(connection.SocketId, userData).Auth;
-        if (!AuthMatches(expected, auth))
+        if (!SubscriptionAuthorizer.SignatureMatches(expected, auth))
         {
             connection.Send(Frames.Error($"Invalid signature: Expected HMAC SHA256 hex digest of {connection.SocketId}::user::{userData}, but got {auth}", 4009));
             return;

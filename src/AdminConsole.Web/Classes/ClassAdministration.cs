@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
-using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 using Microsoft.EntityFrameworkCore;
 
 namespace AdminConsole.Web.Classes;

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using AdminConsole.Web.Data;
-using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;

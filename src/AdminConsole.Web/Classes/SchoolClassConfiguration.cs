@@ -7,6 +7,7 @@ internal sealed class SchoolClassConfiguration : IEntityTypeConfiguration<School
 {
     public void Configure(EntityTypeBuilder<SchoolClass> e)
     {
+        e.ToTable("Classes");
         e.HasIndex(c => c.Name);
         e.HasMany(c => c.Members).WithOne(m => m.Class).HasForeignKey(m => m.ClassId).OnDelete(DeleteBehavior.Cascade);
     }
@@ -16,6 +17,7 @@ internal sealed class ClassMembershipConfiguration : IEntityTypeConfiguration<Cl
 {
     public void Configure(EntityTypeBuilder<ClassMembership> e)
     {
+        e.ToTable("ClassMemberships");
         e.HasKey(m => new { m.ClassId, m.UserId });
         // ChannelAuthorizer asks "which classes is this user in" on every subscription.
         e.HasIndex(m => m.UserId);

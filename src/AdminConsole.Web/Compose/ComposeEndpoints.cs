@@ -1,35 +1,18 @@
-using System.Security.Claims;
 using System.Text.Json;
-using System.Threading.RateLimiting;
 using AdminConsole.Web.Pusher;
-using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Antiforgery;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using AdminConsole.Web.EventLog;
 
 namespace AdminConsole.Web.Compose;
 
 public static class ComposeEndpoints
 {
-    public const string RateLimitPolicy = "compose";
-
     public static void AddCompose(this WebApplicationBuilder builder)
     {
-        builder.Services.TryAddSingleton<AuditTrail>();
         builder.Services.AddSingleton<SendableChannels>();
         builder.Services.AddScoped<EventSender>();
-        builder.Services.AddRateLimiter(o => o.AddPolicy(RateLimitPolicy, http =>
-            // A teacher sends a handful of announcements a lesson (each send also reloads the history); a runaway
-            // script should not flood the school.
-            RateLimitPartition.GetTokenBucketLimiter(
-                http.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } id ? "user:" + id : "ip:" + http.Connection.RemoteIpAddress,
-                _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = 60,
-                    TokensPerPeriod = 60,
-                    ReplenishmentPeriod = TimeSpan.FromMinutes(1),
-                    QueueLimit = 0,
-                })));
+        builder.Services.AddRateLimiter(o => o.AddPolicy<string, ComposeRateLimitPolicy>(ComposeRateLimitPolicy.Name));
     }
 
     public static void MapCompose(this WebApplication app)
@@ -38,7 +21,7 @@ public static class ComposeEndpoints
             .RequireAuthorization(Policies.Compose)
             .DisableCookieRedirect()
             .AddEndpointFilter<AntiforgeryHeaderFilter>()
-            .RequireRateLimiting(RateLimitPolicy)
+            .RequireRateLimiting(ComposeRateLimitPolicy.Name)
             .WithName("RealtimeTrigger");
     }
 

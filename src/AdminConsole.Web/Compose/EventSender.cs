@@ -181,7 +181,7 @@ public sealed partial class EventSender(
     {
         var original = await db.SentEvents.FindAsync([id], cancellationToken);
         var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
-        if (original is null || (!user.IsInRole(Security.Roles.Admin) && original.SenderId != userId))
+        if (original is null || (!user.IsInRole(Shared.Roles.Admin) && original.SenderId != userId))
             return new SendResult(null, StatusCodes.Status404NotFound, "No such send", $"There is no send {id} you can retry.");
         if (original.Status is not (SendStatus.Failed or SendStatus.NotSent))
             return new SendResult(original, StatusCodes.Status409Conflict, "Nothing to retry", $"Send {id} is {original.Status}; only failed or unsent sends can be retried.");

@@ -1,6 +1,6 @@
 using AdminConsole.Web.Data;
 using AdminConsole.Web.Pusher;
-using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
@@ -10,7 +10,7 @@ using System.Security.Claims;
 namespace AdminConsole.Web.Compose;
 
 /// <summary>Compose and send an event; below it the send history (a teacher's own sends, an admin's view of all).</summary>
-[EnableRateLimiting(ComposeEndpoints.RateLimitPolicy)]
+[EnableRateLimiting(ComposeRateLimitPolicy.Name)]
 public class IndexModel(SendableChannels sendable, AppDbContext db, EventSender sender, PusherApp pusher) : PageModel
 {
     public const int PageSize = 25;

@@ -1,9 +1,10 @@
+using AdminConsole.Web.Memberships;
 using System.Security.Claims;
 using AdminConsole.Channels;
-using AdminConsole.Web.Auth;
+using AdminConsole.Web.ChannelAuth;
 using AdminConsole.Web.Classes;
 using AdminConsole.Web.Pusher;
-using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 
 namespace AdminConsole.Web.Compose;
 

@@ -1,6 +1,5 @@
 using AdminConsole.Web.Data;
-using AdminConsole.Web.Live;
-using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 

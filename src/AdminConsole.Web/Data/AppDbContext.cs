@@ -1,34 +1,29 @@
-using AdminConsole.Web.Classes;
-using AdminConsole.Web.Compose;
-using AdminConsole.Web.EventLog;
-using AdminConsole.Web.Occupancy;
-using AdminConsole.Web.Webhooks;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace AdminConsole.Web.Data;
 
-/// <summary>The console's one database: Identity plus classes, the event log and the webhook projection.</summary>
+/// <summary>
+/// The console's one database: Identity plus the features' tables. Each feature owns its entities, their
+/// <see cref="IEntityTypeConfiguration{TEntity}"/> (table names explicit, as the migrations created them) and the
+/// extension members through which it reaches its sets (<c>db.Classes</c>), so this project folder knows no feature.
+/// </summary>
 public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<AppUser>(options)
 {
-    public DbSet<SchoolClass> Classes => Set<SchoolClass>();
-    public DbSet<ClassMembership> ClassMemberships => Set<ClassMembership>();
-    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
-    public DbSet<WebhookBatch> WebhookBatches => Set<WebhookBatch>();
-    public DbSet<ReceivedWebhookEvent> WebhookEvents => Set<ReceivedWebhookEvent>();
-    public DbSet<WebhookRejection> WebhookRejections => Set<WebhookRejection>();
-    public DbSet<ChannelState> ChannelStates => Set<ChannelState>();
-    public DbSet<PresenceMember> PresenceMembers => Set<PresenceMember>();
-    public DbSet<SentEvent> SentEvents => Set<SentEvent>();
-    public DbSet<AuditChainState> AuditChainStates => Set<AuditChainState>();
-    public DbSet<ActivityMinute> ActivityMinutes => Set<ActivityMinute>();
+    // The event log seals added audit entries into its hash chain in the same transaction (EventLog/AuditChain.cs).
+    private readonly ISaveChangesWrapper? _wrapper =
+        options.FindExtension<CoreOptionsExtension>()?.Interceptors?.OfType<ISaveChangesWrapper>().SingleOrDefault();
 
-    // Added audit entries are sealed into the hash chain in the same transaction (EventLog/AuditChain.cs).
     public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
-        AuditChain.Save(this, () => base.SaveChanges(acceptAllChangesOnSuccess));
+        _wrapper is null
+            ? base.SaveChanges(acceptAllChangesOnSuccess)
+            : _wrapper.Save(this, () => base.SaveChanges(acceptAllChangesOnSuccess));
 
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default) =>
-        AuditChain.SaveAsync(this, ct => base.SaveChangesAsync(acceptAllChangesOnSuccess, ct), cancellationToken);
+        _wrapper is null
+            ? base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken)
+            : _wrapper.SaveAsync(this, ct => base.SaveChangesAsync(acceptAllChangesOnSuccess, ct), cancellationToken);
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -14,7 +14,6 @@ public static class DataSetup
             .UseSqlite(connectionString)
             .AddInterceptors(new SqlitePragmas()), optionsLifetime: ServiceLifetime.Singleton);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<DemoSeedOptions>().BindConfiguration(DemoSeedOptions.Section);
         builder.Services.AddHostedService<DatabaseInitializer>();
         builder.Services.AddHostedService<WalCheckpointer>();
         builder.Services.AddHealthChecks().AddDbContextCheck<AppDbContext>(tags: ["ready"]);

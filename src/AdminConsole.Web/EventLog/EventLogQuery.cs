@@ -15,16 +15,6 @@ public sealed class EventLogQuery(AppDbContext db)
 {
     public const int DefaultPageSize = 50;
 
-    /// <summary>
-    /// Stored webhook deliveries whose events are not in the log yet: the webhook writer acknowledges first under load
-    /// and logs them when the load drops (Webhooks/WebhookIngestor.cs). A range count on the primary key.
-    /// </summary>
-    public Task<int> DeliveriesNotYetLoggedAsync(CancellationToken ct = default)
-    {
-        var logged = db.AuditChainStates.Select(c => c.LoggedWebhookBatchId);
-        return db.WebhookBatches.CountAsync(b => b.Id > logged.Single(), ct);
-    }
-
     /// <param name="before">Show entries older than this Id (the "older" link).</param>
     /// <param name="after">Show entries newer than this Id (the "newer" link).</param>
     public async Task<LogPage> PageAsync(EventLogFilter filter, long? before, long? after, int pageSize = DefaultPageSize, CancellationToken ct = default)

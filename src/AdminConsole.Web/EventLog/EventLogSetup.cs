@@ -1,8 +1,7 @@
 using AdminConsole.Web.Data;
-using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AdminConsole.Web.EventLog;
 
@@ -14,7 +13,9 @@ public static class EventLogSetup
             .BindConfiguration(EventLogOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.TryAddSingleton<AuditTrail>();
+        // The one registration of the audit trail every feature writes to.
+        builder.Services.AddSingleton<AuditTrail>();
+        builder.Services.ConfigureDbContext<AppDbContext>(o => o.AddInterceptors(new AuditChainSaving()));
         builder.Services.AddScoped<AuditChainVerifier>();
         builder.Services.AddScoped<EventLogQuery>();
         builder.Services.AddScoped<ActivityChart>();

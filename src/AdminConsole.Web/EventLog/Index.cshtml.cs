@@ -10,7 +10,7 @@ namespace AdminConsole.Web.EventLog;
 /// The auditor's log: filter, page (keyset), expand, export, verify. Read-only for everyone: the log has no write
 /// action; verification only reads.
 /// </summary>
-public class IndexModel(EventLogQuery query, AuditChainVerifier verifier, IOptions<EventLogOptions> options) : PageModel
+public class IndexModel(EventLogQuery query, AuditChainVerifier verifier, ILogBacklog backlog, IOptions<EventLogOptions> options) : PageModel
 {
     public EventLogFilter Filter { get; private set; } = new();
     public LogPage Results { get; private set; } = new([], null, null);
@@ -46,7 +46,7 @@ public class IndexModel(EventLogQuery query, AuditChainVerifier verifier, IOptio
             return;
         IsFirstPage = before is null && after is null;
         Results = await query.PageAsync(Filter, before, after, ct: ct);
-        DeliveriesNotYetLogged = await query.DeliveriesNotYetLoggedAsync(ct);
+        DeliveriesNotYetLogged = await backlog.DeliveriesNotYetLoggedAsync(ct);
     }
 
     /// <summary>Query-string values for a link that keeps the filter.</summary>

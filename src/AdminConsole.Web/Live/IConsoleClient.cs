@@ -1,3 +1,7 @@
+using AdminConsole.Web.Dashboard;
+using AdminConsole.Web.Occupancy;
+using AdminConsole.Web.Webhooks;
+
 namespace AdminConsole.Web.Live;
 
 /// <summary>
@@ -22,7 +26,7 @@ public interface IConsoleClient
     /// <summary>
     /// New event-log entries, oldest first (admins and auditors only). This is the feed the event log page's
     /// "live" toggle listens to. The event log's feed (EventLog/EventLogFeed.cs) tails the committed log and
-    /// publishes every writer's entries through <see cref="LivePublisher.PostActivity"/>.
+    /// publishes every writer's entries through <see cref="EventLog.IAuditFeed"/>, which <see cref="LivePublisher"/> implements.
     /// </summary>
     Task ActivityAppended(ActivityBatch batch);
 
@@ -33,18 +37,9 @@ public interface IConsoleClient
     Task Resync();
 }
 
-public sealed record ChannelView(string Channel, string Kind, bool Occupied, long? OccupiedSinceMs, long OccupancyChangedMs,
-    long? SubscriptionCount, int UserCount, string? LastEventName, long LastEventMs);
-
-public sealed record PresenceView(string Channel, string UserId, string? DisplayName, bool Present, long SinceMs);
-
-public sealed record EventView(long Id, string Name, string? Channel, string? UserId, string? EventName, long TimeMs, long ReceivedMs);
-
 public sealed record EventBatch(IReadOnlyList<EventView> Events, int Omitted);
 
 /// <summary>An event-log entry as the live log page prepends it; Data is the payload its row expands to.</summary>
 public sealed record ActivityView(long Id, DateTime TimeUtc, string Kind, string ActorName, string? Channel, string? EventName, string? Outcome, string? Target, string? Data);
 
 public sealed record ActivityBatch(IReadOnlyList<ActivityView> Entries, int Omitted);
-
-public sealed record DashboardFigures(int OccupiedChannels, int PresenceMembersOnline, long WebhookEventsToday, long? LastWebhookMs, int KnownChannels);

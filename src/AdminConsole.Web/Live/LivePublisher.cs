@@ -4,6 +4,7 @@ using AdminConsole.Web.Dashboard;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Occupancy;
+using AdminConsole.Web.Webhooks;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 
@@ -19,20 +20,20 @@ public sealed partial class LivePublisher(
     IHubContext<ConsoleHub, IConsoleClient> hub,
     IServiceScopeFactory scopes,
     TimeProvider time,
-    ILogger<LivePublisher> logger) : BackgroundService
+    ILogger<LivePublisher> logger) : BackgroundService, IWebhookActivityNotifier, IAuditFeed, IOccupancyNotifier
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(150);
     private const int MaxChannels = 500;
     private const int MaxMembers = 500;
     private const int MaxEvents = 200;
-    internal const int MaxActivity = 200;
+    private const int MaxActivity = IAuditFeed.MaxEntries;
 
     private readonly Lock _gate = new();
     private Pending _pending = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>Called by the webhook writer after each commit.</summary>
-    internal void Post(CommittedGroup group)
+    public void Committed(CommittedGroup group)
     {
         lock (_gate)
         {
@@ -47,8 +48,8 @@ public sealed partial class LivePublisher(
         _wake.Writer.TryWrite(true);
     }
 
-    /// <summary>Any feature that committed audit entries publishes them here for the live event log.</summary>
-    public void PostActivity(IEnumerable<AuditEntry> entries, int skipped = 0)
+    /// <summary>The event log's feed publishes committed entries here for the live event log.</summary>
+    public void Publish(IReadOnlyList<AuditEntry> entries, int skipped)
     {
         lock (_gate)
         {
@@ -59,12 +60,12 @@ public sealed partial class LivePublisher(
     }
 
     /// <summary>Reconcile and other writers outside the ingest: these channels (and members) changed.</summary>
-    internal void PostChanges(IEnumerable<string> channels, IEnumerable<(string Channel, string UserId)> members)
+    public void Changed(IEnumerable<string> channels, IEnumerable<(string Channel, string UserId)> members)
     {
         var group = new CommittedGroup();
         foreach (var c in channels) group.Channels.Add(c);
         foreach (var m in members) group.Members.Add(m);
-        Post(group);
+        Committed(group);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -111,7 +112,7 @@ public sealed partial class LivePublisher(
             {
                 var names = p.Channels.ToList();
                 var rows = await db.ChannelStates.AsNoTracking().Where(c => names.Contains(c.Channel)).ToListAsync(ct);
-                var views = rows.Select(ToView).ToList();
+                var views = rows.Select(ChannelView.From).ToList();
                 await SendScopedAsync(views, v => v.Channel, (c, list) => c.ChannelsChanged(list));
             }
             if (p.Members.Count > 0)
@@ -149,9 +150,6 @@ public sealed partial class LivePublisher(
 
     private static int ClassOf(string? channel) => ConsoleGroups.TryGetClassId(channel, out var id) ? id : 0;
 
-    internal static ChannelView ToView(ChannelState c) =>
-        new(c.Channel, c.Kind, c.Occupied, c.OccupiedSinceMs, c.OccupancyChangedMs, c.SubscriptionCount, c.UserCount, c.LastEventName, c.LastEventMs);
-
     private static ActivityView ToView(AuditEntry a) =>
         new(a.Id, DateTime.SpecifyKind(a.TimeUtc, DateTimeKind.Utc), a.Kind, a.ActorName, a.Channel, a.EventName, a.Outcome, a.Target, a.Data);
 
@@ -180,21 +178,4 @@ public sealed partial class LivePublisher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing live updates failed.")]
     private static partial void LogPublishFailed(ILogger logger, Exception ex);
-}
-
-/// <summary>What one ingest commit changed, handed to <see cref="LivePublisher"/> after the commit.</summary>
-internal sealed class CommittedGroup
-{
-    public int Batches;
-    public readonly HashSet<string> Channels = new(StringComparer.Ordinal);
-    public readonly HashSet<(string Channel, string UserId)> Members = [];
-    public readonly List<EventView> Events = [];
-
-    public void Add(long eventId, WebhookEvent e, long timeMs, long receivedMs, ProjectionChange change)
-    {
-        Events.Add(new EventView(eventId, e.Name, e.Channel, e.UserId, e.Event, timeMs, receivedMs));
-        if (e.Channel is null) return;
-        if ((change & ProjectionChange.Channel) != 0) Channels.Add(e.Channel);
-        if ((change & ProjectionChange.Member) != 0 && e.UserId is not null) Members.Add((e.Channel, e.UserId));
-    }
 }

@@ -70,6 +70,7 @@ internal sealed class ChannelStateConfiguration : IEntityTypeConfiguration<Chann
 {
     public void Configure(EntityTypeBuilder<ChannelState> e)
     {
+        e.ToTable("ChannelStates");
         e.HasKey(c => c.Channel);
         e.HasIndex(c => new { c.Occupied, c.Channel });
         e.HasIndex(c => new { c.Kind, c.Channel });
@@ -80,6 +81,7 @@ internal sealed class PresenceMemberConfiguration : IEntityTypeConfiguration<Pre
 {
     public void Configure(EntityTypeBuilder<PresenceMember> e)
     {
+        e.ToTable("PresenceMembers");
         e.HasKey(m => new { m.Channel, m.UserId });
         e.HasIndex(m => new { m.Present, m.Channel });
     }

@@ -1,4 +1,5 @@
 using AdminConsole.Web.Data;
+using AdminConsole.Web.Webhooks;
 using AdminConsole.Channels;
 using Microsoft.Data.Sqlite;
 
@@ -11,7 +12,7 @@ namespace AdminConsole.Web.Occupancy;
 /// of events and never on their arrival order, retried, delayed and reordered webhooks all converge.
 /// Plain prepared SQLite statements: this runs for every event on the ingest hot path.
 /// </summary>
-internal sealed class OccupancyProjector : IDisposable
+internal sealed class OccupancyProjector : IWebhookProjector
 {
     // One statement per event for the channel row: it creates the row if needed, and each part (occupancy,
     // subscription count, newest event) takes the event's values only if the event is newer than what set
@@ -161,16 +162,6 @@ internal sealed class OccupancyProjector : IDisposable
     }
 }
 
-/// <summary>What an applied event changed.</summary>
-[Flags]
-internal enum ProjectionChange
-{
-    None = 0,
-    Channel = 1,
-    Occupancy = 2,
-    Member = 4,
-}
-
 /// <summary>
 /// The ordering key of an event for last-writer-wins: time_ms first, then the event's position in its batch
 /// (the only ordering a batch carries; Pusher does not document it, so it is
@@ -183,8 +174,14 @@ internal static class OccupancyVersion
     public const int MaxIndex = 1023;
 
     /// <summary>time_ms beyond this would overflow the packing; no real webhook comes near it (year ~71,000).</summary>
-    public const long MaxTimeMs = (1L << 51) - 1;
+    public const long MaxTimeMs = IWebhookProjection.MaxTimeMs;
 
     public static long Of(long timeMs, int index, int rank) =>
         (timeMs << 11) | ((long)Math.Min(index, MaxIndex) << 1) | (uint)(rank & 1);
+}
+
+/// <summary>The ingest's projection: <see cref="OccupancyProjector"/> on the writer's transaction.</summary>
+internal sealed class OccupancyProjection : IWebhookProjection
+{
+    public IWebhookProjector Open(SqliteConnection connection) => new OccupancyProjector(connection);
 }

@@ -1,7 +1,6 @@
 using AdminConsole.Channels;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
-using AdminConsole.Web.Live;
 using AdminConsole.Web.Pusher;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -22,7 +21,7 @@ public sealed partial class OccupancyReconciler(
     AuditTrail audit,
     PusherApp pusher,
     TimeProvider time,
-    LivePublisher live,
+    IOccupancyNotifier live,
     ReconcileStatus status,
     ILogger<OccupancyReconciler> logger)
 {
@@ -130,7 +129,7 @@ public sealed partial class OccupancyReconciler(
 
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        live.PostChanges(changedChannels, changedMembers);
+        live.Changed(changedChannels, changedMembers);
         return corrections;
 
         void RemoveMember(string channel, string user)
@@ -158,15 +157,6 @@ public sealed record ReconcileResult(DateTimeOffset At, bool Succeeded, int Corr
 public sealed class ReconcileStatus
 {
     public ReconcileResult? Last { get; set; }
-}
-
-public sealed class ReconcileOptions
-{
-    public const string Section = "Reconcile";
-
-    /// <summary>0 (default): only on demand. Otherwise the projection is reconciled every this many seconds.</summary>
-    [System.ComponentModel.DataAnnotations.Range(0, 86400)]
-    public int IntervalSeconds { get; set; }
 }
 
 /// <summary>The optional periodic reconcile (Reconcile:IntervalSeconds &gt; 0).</summary>

@@ -1,13 +1,17 @@
+using AdminConsole.Web.Webhooks;
+
 namespace AdminConsole.Web.Occupancy;
 
-internal static class OccupancySetup
+public static class OccupancySetup
 {
-    /// <summary>Reconcile uses the Channels HTTP client registered by Pusher/PusherSetup.</summary>
+    /// <summary>The projection's reconcile (on demand and periodic); it uses the Channels client registered by Pusher/PusherSetup.</summary>
     public static void AddOccupancy(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<IWebhookProjection, OccupancyProjection>();
         builder.Services.AddSingleton<ReconcileStatus>();
         builder.Services.AddSingleton<OccupancyReconciler>();
         builder.Services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<PeriodicReconcile>();
+        builder.Services.AddHostedService<LocalStartReconcile>();
     }
 }

@@ -1,5 +1,4 @@
 using AdminConsole.Web.Data;
-using AdminConsole.Web.Live;
 using Microsoft.EntityFrameworkCore;
 
 namespace AdminConsole.Web.Occupancy;

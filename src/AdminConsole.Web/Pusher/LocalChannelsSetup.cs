@@ -1,36 +1,13 @@
 using System.Security.Cryptography;
 using AdminConsole.LocalChannels;
-using AdminConsole.Web.EventLog;
-using AdminConsole.Web.Occupancy;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace AdminConsole.Web.Pusher;
-
-/// <summary>The "Pusher:Local" section: the Channels server the console hosts itself when it has no Pusher app.</summary>
-public sealed class LocalChannelsSettings
-{
-    public const string Section = "Pusher:Local";
-
-    /// <summary>
-    /// Whether the console hosts the local server when it has no Pusher credentials. Unset: only in Development. A
-    /// production console without credentials is misconfigured, and its users' browsers would look for the server on
-    /// their own machines. False: stay unconfigured (auth and sends answer 503).
-    /// </summary>
-    public bool? Enabled { get; set; }
-
-    /// <summary>Loopback port for pusher-js and the HTTP API; when taken, any free port. 0: always a free one.</summary>
-    public int Port { get; set; } = 6001;
-
-    /// <summary>The app key pusher-js connects with (public; the secret is generated on every start).</summary>
-    public string Key { get; set; } = "local-console";
-
-    /// <summary>channel_vacated / member_removed wait this long, as Pusher does (3 s); tests set 0.</summary>
-    public TimeSpan VacatedDelay { get; set; } = TimeSpan.FromSeconds(3);
-}
 
 public static partial class LocalChannelsSetup
 {
@@ -48,14 +25,14 @@ public static partial class LocalChannelsSetup
         var enabled = local.Enabled ?? builder.Environment.IsDevelopment();
         if (!pusher.Enabled || pusher.HasCredentials || !enabled || EF.IsDesignTime)
             return;
-        if (local.Port is < 0 or > 65535)
-            throw new InvalidOperationException($"{LocalChannelsSettings.Section}:Port must be between 0 and 65535.");
+        // Validated like every options class; only a console that hosts the server needs valid settings for it.
+        builder.Services.AddOptions<LocalChannelsSettings>().BindConfiguration(LocalChannelsSettings.Section).ValidateDataAnnotations().ValidateOnStart();
 
         // Started when first needed, which is while the host starts (ChannelsOptions are validated on start), and
         // not while the builder runs: a host built before the console's own would be taken for the console's by
         // WebApplicationFactory, and commands such as create-admin would start a server for nothing.
         builder.Services.Replace(ServiceDescriptor.Singleton(sp =>
-            Start(local, pusher.EncryptionMasterKeyBase64, new EmbeddedServerLogs(sp.GetRequiredService<ILoggerFactory>()))));
+            Start(sp.GetRequiredService<IOptions<LocalChannelsSettings>>().Value, pusher.EncryptionMasterKeyBase64, new EmbeddedServerLogs(sp.GetRequiredService<ILoggerFactory>()))));
         builder.Services.AddHostedService<LocalChannelsLifetime>();
     }
 
@@ -96,14 +73,14 @@ public static partial class LocalChannelsSetup
     /// Once Kestrel listens, the local server delivers its webhooks to this console's /pusher/webhook (real, signed,
     /// through the same path Pusher's take); on stop, the local server closes its clients and stops.
     /// </summary>
-    private sealed partial class LocalChannelsLifetime(EmbeddedChannels embedded, IServer server, OccupancyReconciler reconciler,
+    private sealed partial class LocalChannelsLifetime(EmbeddedChannels embedded, IServer server,
         ILogger<LocalChannelsLifetime> logger) : IHostedLifecycleService
     {
         public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public async Task StartedAsync(CancellationToken cancellationToken)
+        public Task StartedAsync(CancellationToken cancellationToken)
         {
             var local = embedded.Server!;
             var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
@@ -114,12 +91,8 @@ public static partial class LocalChannelsSetup
             if (embedded.RequestedPort is { } taken)
                 LogPortTaken(logger, taken, local.Port);
             LogStarted(logger, local.Host, local.Port, webhookUrl ?? "nowhere (the console has no HTTP address)");
-
-            // The local server starts empty, so whatever the projection says is online from the previous run is
-            // stale (that server stopped without sending member_removed): one reconcile clears it, audited as such.
-            var result = await reconciler.RunAsync(Actor.System, cancellationToken);
-            if (!result.Succeeded)
-                LogReconcileFailed(logger, result.Message);
+            // The start-up reconcile with the fresh server is the occupancy feature's (Occupancy/LocalStartReconcile).
+            return Task.CompletedTask;
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -130,9 +103,6 @@ public static partial class LocalChannelsSetup
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Local mode: no Pusher credentials are configured, so the console hosts a local Channels server at {Host}:{Port}; its webhooks go to {WebhookUrl}. Set PUSHER_APP_ID, PUSHER_KEY and PUSHER_SECRET to use a Pusher app instead.")]
         private static partial void LogStarted(ILogger logger, string host, int port, string webhookUrl);
-
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Local mode: the start-up reconcile with the fresh local server did not run: {Reason}")]
-        private static partial void LogReconcileFailed(ILogger logger, string reason);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Local mode: port {Requested} is in use; the local Channels server listens on {Port} instead.")]
         private static partial void LogPortTaken(ILogger logger, int requested, int port);

@@ -36,11 +36,10 @@ public static class PusherSetup
         // Local mode (LocalChannelsSetup) replaces this with the server it started.
         builder.Services.AddSingleton(EmbeddedChannels.None);
         builder.Services.AddSingleton<IConfigureOptions<ChannelsOptions>, PusherCredentials>();
-        builder.Services.AddSingleton<IValidateOptions<ChannelsOptions>, PusherCredentials.Validator>();
-        builder.Services.AddOptions<ChannelsOptions>().ValidateOnStart();
-        builder.Services.AddHttpClient<ChannelsClient>((sp, http) =>
-            // ChannelsClient enforces the configured timeout itself; this is only the backstop of the raw HttpClient.
-            http.Timeout = sp.GetRequiredService<IOptions<ChannelsOptions>>().Value.Timeout + TimeSpan.FromSeconds(1));
+        // The library registers the typed client, the signer and the webhook verifier over those options. With no
+        // credentials at all the console still starts (auth and sends then answer 503); once credentials are given,
+        // every problem with them stops the start instead of surfacing on the first subscription.
+        builder.Services.AddChannelsClient(allowUnconfigured: true);
         builder.Services.AddSingleton<PusherApp>();
         builder.Services.AddSingleton<PusherClientSettings>();
         builder.Services.AddSingleton<IConnectSources, PusherConnectSources>();
@@ -80,38 +79,40 @@ internal sealed class PusherCredentials(IOptions<PusherOptions> pusher, Embedded
         options.EncryptionMasterKeyBase64 = string.IsNullOrWhiteSpace(p.EncryptionMasterKeyBase64) ? null : p.EncryptionMasterKeyBase64.Trim();
         options.Timeout = p.Timeout;
     }
-
-    /// <summary>
-    /// With no credentials at all the console still starts (auth and sends then answer 503); once credentials are
-    /// given, every problem with them stops the start instead of surfacing on the first subscription.
-    /// </summary>
-    internal sealed class Validator : IValidateOptions<ChannelsOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, ChannelsOptions options)
-        {
-            if (string.IsNullOrWhiteSpace(options.AppId) && string.IsNullOrWhiteSpace(options.Key) && string.IsNullOrWhiteSpace(options.Secret))
-                return ValidateOptionsResult.Success;
-            var problems = options.Validate();
-            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems.Select(p => "Pusher: " + p));
-        }
-    }
 }
 
-/// <summary>The configured Pusher app as the console's features need it: whether it can sign and send, and its signer.</summary>
+/// <summary>
+/// The configured Pusher app as the console's features need it: whether it can sign and send, and the protocol
+/// library's signer and webhook verifier (registered by AddChannelsClient).
+/// </summary>
+/// <remarks>
+/// One credentials source, fixed at start: signing, webhook verification, the HTTP client and the pusher-js
+/// settings all read <see cref="IOptions{ChannelsOptions}"/>, never IOptionsMonitor. The credentials are either
+/// configuration, which a deployment changes by restarting, or the embedded local server's, generated once per
+/// start; a source that could change under a running console would let a webhook be verified with one secret
+/// while auth responses are signed with another.
+/// </remarks>
 public sealed class PusherApp
 {
     private readonly SubscriptionSigner? _signer;
 
-    public PusherApp(IOptions<ChannelsOptions> channels, IOptions<PusherOptions> pusher)
+    public PusherApp(IOptions<ChannelsOptions> channels, IOptions<PusherOptions> pusher, IServiceProvider services)
     {
         var options = channels.Value;
         Enabled = pusher.Value.Enabled;
         IsConfigured = options.Validate().Count == 0;
         Key = IsConfigured ? options.Key : null;
         HasEncryptionKey = IsConfigured && options.GetMasterKey() is not null;
+        // Resolved only when configured: the library builds them from the credentials and refuses empty ones.
         if (IsConfigured)
-            _signer = new SubscriptionSigner(options);
+        {
+            _signer = services.GetRequiredService<SubscriptionSigner>();
+            Verifier = services.GetRequiredService<WebhookVerifier>();
+        }
     }
+
+    /// <summary>Checks webhook signatures with the same credentials the signer uses; null when not configured.</summary>
+    public WebhookVerifier? Verifier { get; }
 
     /// <summary>False when PUSHER_ENABLED=false: nothing is sent to Pusher.</summary>
     public bool Enabled { get; }

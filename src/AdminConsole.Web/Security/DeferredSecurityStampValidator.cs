@@ -1,4 +1,4 @@
-using AdminConsole.Web.Auth;
+using AdminConsole.Web.Memberships;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;

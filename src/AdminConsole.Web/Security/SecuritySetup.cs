@@ -1,5 +1,5 @@
 using AdminConsole.Web.Data;
-using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -23,7 +23,6 @@ public static class SecuritySetup
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<AppDbContext>()
             .AddSignInManager<AuditingSignInManager>();
-        builder.Services.TryAddSingleton<AuditTrail>();
         builder.Services.Configure<Microsoft.AspNetCore.Mvc.RazorPages.RazorPagesOptions>(o =>
             o.Conventions.AddAreaFolderApplicationModelConvention("Identity", "/", page => page.Filters.Add(new IdentityInputFilter())));
 

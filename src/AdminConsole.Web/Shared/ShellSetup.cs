@@ -1,4 +1,3 @@
-using AdminConsole.Web.Security;
 
 namespace AdminConsole.Web.Shared;
 
@@ -12,8 +11,15 @@ public static class ShellSetup
             o.RootDirectory = "/";
             o.Conventions.AuthorizeFolder("/Users", Policies.Admin);
             o.Conventions.AuthorizeFolder("/Classes", Policies.Admin);
-            o.Conventions.AuthorizeFolder("/Channels", Policies.Monitor);
-            o.Conventions.AuthorizeFolder("/Presence", Policies.Presence);
+            // The channel views live in Occupancy/ with their projection; their @page templates keep the URLs
+            // /Channels, /Channels/Detail, /Channels/Reconcile and /Presence, and these routes the /Index aliases
+            // the folders used to give them.
+            o.Conventions.AuthorizePage("/Occupancy/Channels", Policies.Monitor);
+            o.Conventions.AuthorizePage("/Occupancy/ChannelDetail", Policies.Monitor);
+            o.Conventions.AuthorizePage("/Occupancy/Reconcile", Policies.Monitor);
+            o.Conventions.AuthorizePage("/Occupancy/Presence", Policies.Presence);
+            o.Conventions.AddPageRoute("/Occupancy/Channels", "/Channels/Index");
+            o.Conventions.AddPageRoute("/Occupancy/Presence", "/Presence/Index");
             o.Conventions.AuthorizeFolder("/Compose", Policies.Compose);
             o.Conventions.AuthorizeFolder("/EventLog", Policies.EventLog);
             o.Conventions.AuthorizeFolder("/Student", Policies.Student);

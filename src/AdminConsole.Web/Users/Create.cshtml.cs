@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -37,7 +37,7 @@ public class CreateModel(UserAdministration administration, UserManager<Data.App
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        if (Input.Roles.Except(Security.Roles.All).Any())
+        if (Input.Roles.Except(Shared.Roles.All).Any())
             ModelState.AddModelError("Input.Roles", "Choose roles from the list.");
         if (!ModelState.IsValid)
             return Page();

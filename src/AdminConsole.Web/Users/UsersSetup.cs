@@ -1,13 +1,12 @@
-using AdminConsole.Web.EventLog;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-
 namespace AdminConsole.Web.Users;
 
 public static class UsersSetup
 {
     public static void AddUsers(this WebApplicationBuilder builder)
     {
-        builder.Services.TryAddSingleton<AuditTrail>();
         builder.Services.AddScoped<UserAdministration>();
+        builder.Services.AddOptions<DemoSeedOptions>().BindConfiguration(DemoSeedOptions.Section);
+        // After AddData's DatabaseInitializer (hosted services start in order): the tables exist by now.
+        builder.Services.AddHostedService<AccountsInitializer>();
     }
 }

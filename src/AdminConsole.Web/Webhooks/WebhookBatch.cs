@@ -78,6 +78,7 @@ internal sealed class WebhookBatchConfiguration : IEntityTypeConfiguration<Webho
 {
     public void Configure(EntityTypeBuilder<WebhookBatch> e)
     {
+        e.ToTable("WebhookBatches");
         e.HasIndex(b => b.BodySha256).IsUnique();
         // The dashboard counts today's webhooks and shows the last one.
         e.HasIndex(b => b.ReceivedMs);

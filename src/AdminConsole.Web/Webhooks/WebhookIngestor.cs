@@ -3,8 +3,6 @@ using System.Threading.Channels;
 using AdminConsole.Channels;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
-using AdminConsole.Web.Live;
-using AdminConsole.Web.Occupancy;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -55,7 +53,8 @@ public sealed partial class WebhookIngestor : BackgroundService
 
     private readonly IServiceScopeFactory _scopes;
     private readonly TimeProvider _time;
-    private readonly LivePublisher _live;
+    private readonly IWebhookActivityNotifier _live;
+    private readonly IWebhookProjection _projection;
     private readonly ILogger<WebhookIngestor> _logger;
 
     // Written by the writer thread only: the newest delivery stored, and the newest whose events are in the log.
@@ -68,12 +67,13 @@ public sealed partial class WebhookIngestor : BackgroundService
     /// <summary>For scheduling the writer's own work (load, retries): the machine's time, not the console's clock that tests may stop.</summary>
     private static readonly TimeProvider MachineTime = TimeProvider.System;
 
-    public WebhookIngestor(IServiceScopeFactory scopes, TimeProvider time, LivePublisher live, IOptions<WebhookOptions> options, ILogger<WebhookIngestor> logger)
+    public WebhookIngestor(IServiceScopeFactory scopes, TimeProvider time, IWebhookActivityNotifier live, IWebhookProjection projection, IOptions<WebhookOptions> options, ILogger<WebhookIngestor> logger)
     {
         _load = new WriterLoad(MachineTime, options.Value.LogInlineUpToEventsPerSecond);
         _scopes = scopes;
         _time = time;
         _live = live;
+        _projection = projection;
         _logger = logger;
     }
 
@@ -258,7 +258,7 @@ public sealed partial class WebhookIngestor : BackgroundService
             (_storedBatchId, _loggedBatchId) = (stored, logged);
             foreach (var work in group)
                 work.Complete();
-            _live.Post(outcome);
+            _live.Committed(outcome);
         }
         catch (Exception ex) when (group.Count > 1)
         {
@@ -277,7 +277,7 @@ public sealed partial class WebhookIngestor : BackgroundService
     /// <returns>What was committed, and afterwards the newest stored delivery and the newest logged one.</returns>
     private (CommittedGroup Outcome, long StoredBatchId, long LoggedBatchId) Commit(List<IngestWork> group) => InWriteTransaction((statements, connection) =>
     {
-        using var projector = new OccupancyProjector(connection);
+        using var projector = _projection.Open(connection);
         var committed = new CommittedGroup();
         var now = _time.GetUtcNow().UtcDateTime;
         // Log inline unless the writer is under load (then acknowledgements go first) or older deliveries are still
@@ -309,7 +309,7 @@ public sealed partial class WebhookIngestor : BackgroundService
         return (committed, stored, logged);
     });
 
-    private static void Store(VerifiedDelivery d, IngestStatements statements, OccupancyProjector projector, CommittedGroup committed, DateTime now, bool log)
+    private static void Store(VerifiedDelivery d, IngestStatements statements, IWebhookProjector projector, CommittedGroup committed, DateTime now, bool log)
     {
         var (batchId, duplicate) = statements.InsertBatch(d);
         d.Result = new IngestResult(batchId, duplicate, d.Webhook.Events.Count);

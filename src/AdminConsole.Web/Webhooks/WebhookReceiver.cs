@@ -1,9 +1,8 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using AdminConsole.Channels;
-using AdminConsole.Web.Occupancy;
+using AdminConsole.Web.Pusher;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Options;
 
 namespace AdminConsole.Web.Webhooks;
 
@@ -13,15 +12,10 @@ namespace AdminConsole.Web.Webhooks;
 /// then the delivery is stored by <see cref="WebhookIngestor"/> and answered 200 only once committed, so an
 /// acknowledged webhook survives a crash. Every refusal is recorded for the delivery log.
 /// </summary>
-public sealed class WebhookReceiver(WebhookIngestor ingestor, IOptionsMonitor<ChannelsOptions> options, TimeProvider time)
+public sealed class WebhookReceiver(WebhookIngestor ingestor, PusherApp pusher, TimeProvider time)
 {
     /// <summary>Pusher's batches are a few KB; 1 MB leaves room without letting anyone park large bodies here.</summary>
     public const int MaxBodyBytes = 1024 * 1024;
-
-    // One reference, swapped whole: a request never sees a key paired with another secret's verifier.
-    private volatile CachedVerifier? _verifier;
-
-    private sealed record CachedVerifier(string Key, string Secret, WebhookVerifier Verifier);
 
     public async Task<IResult> ReceiveAsync(HttpContext context, CancellationToken ct)
     {
@@ -34,7 +28,7 @@ public sealed class WebhookReceiver(WebhookIngestor ingestor, IOptionsMonitor<Ch
                 $"The body is larger than {MaxBodyBytes} bytes.", null, context.Request.ContentLength ?? 0);
 
         var sha = Convert.ToHexStringLower(SHA256.HashData(body));
-        var verifier = Verifier();
+        var verifier = pusher.Verifier;
         if (verifier is null)
             return await RejectAsync(StatusCodes.Status401Unauthorized, WebhookRejectionChecks.NotConfigured,
                 "The console has no Pusher app credentials configured (Pusher:Key and Pusher:Secret, or PUSHER_KEY and PUSHER_SECRET), so it cannot verify webhooks.", sha, body.Length);
@@ -119,24 +113,10 @@ public sealed class WebhookReceiver(WebhookIngestor ingestor, IOptionsMonitor<Ch
         }
     }
 
-    /// <summary>A verifier for the configured key and secret, rebuilt only when they change.</summary>
-    private WebhookVerifier? Verifier()
-    {
-        var o = options.CurrentValue;
-        if (string.IsNullOrWhiteSpace(o.Key) || string.IsNullOrWhiteSpace(o.Secret))
-            return null;
-        var cached = _verifier;
-        if (cached is not null && cached.Key == o.Key && cached.Secret == o.Secret)
-            return cached.Verifier;
-        var verifier = new WebhookVerifier(o.Key, o.Secret);
-        _verifier = new CachedVerifier(o.Key, o.Secret, verifier);
-        return verifier;
-    }
-
     /// <summary>What the library's parse allows but the store and projection cannot take; null when fine.</summary>
     internal static string? Validate(Webhook webhook)
     {
-        if (webhook.TimeMs is < 0 or > OccupancyVersion.MaxTimeMs)
+        if (webhook.TimeMs is < 0 or > IWebhookProjection.MaxTimeMs)
             return "time_ms is out of range.";
         if (webhook.Events.Count == 0)
             return "The webhook has no events.";

@@ -49,5 +49,9 @@ public static class WebhookRejectionChecks
 
 internal sealed class WebhookRejectionConfiguration : IEntityTypeConfiguration<WebhookRejection>
 {
-    public void Configure(EntityTypeBuilder<WebhookRejection> e) => e.HasIndex(r => r.ReceivedMs);
+    public void Configure(EntityTypeBuilder<WebhookRejection> e)
+    {
+        e.ToTable("WebhookRejections");
+        e.HasIndex(r => r.ReceivedMs);
+    }
 }

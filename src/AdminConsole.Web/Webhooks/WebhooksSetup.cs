@@ -1,22 +1,17 @@
 using AdminConsole.Web.EventLog;
-using AdminConsole.Web.Live;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using AdminConsole.Web.Occupancy;
 
 namespace AdminConsole.Web.Webhooks;
 
 public static class WebhooksSetup
 {
-    /// <summary>Webhook ingest, the occupancy projection and reconcile, and the live hub that mirrors them.</summary>
+    /// <summary>Webhook ingest: the receiver and the single writer that stores deliveries.</summary>
     public static void AddWebhooks(this WebApplicationBuilder builder)
     {
-        builder.Services.TryAddSingleton<AuditTrail>();
         builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<ILogBacklog, WebhookLogBacklog>();
         builder.Services.AddSingleton<WebhookReceiver>();
         builder.Services.AddSingleton<WebhookIngestor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookIngestor>());
-        builder.AddOccupancy();
-        builder.AddLive();
     }
 
     public static void MapWebhooks(this WebApplication app)
@@ -25,6 +20,5 @@ public static class WebhooksSetup
             .AllowAnonymous()
             .DisableAntiforgery()
             .WithName("PusherWebhook");
-        app.MapLive();
     }
 }

@@ -1,3 +1,4 @@
+using AdminConsole.Web.Classes;
 using System.Net;
 using System.Text.Json;
 using AdminConsole.Web.EventLog;

@@ -1,3 +1,4 @@
+using AdminConsole.Web.Classes;
 using System.Collections.Concurrent;
 using AdminConsole.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;

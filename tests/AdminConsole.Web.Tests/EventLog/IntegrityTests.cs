@@ -1,3 +1,4 @@
+using AdminConsole.Web.Classes;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Tests.Infrastructure;

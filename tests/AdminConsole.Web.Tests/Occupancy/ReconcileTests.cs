@@ -1,3 +1,4 @@
+using AdminConsole.Web.Occupancy;
 using System.Net;
 using System.Text;
 using AdminConsole.Channels;

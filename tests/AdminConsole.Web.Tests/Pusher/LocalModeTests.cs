@@ -1,3 +1,4 @@
+using AdminConsole.Web.Occupancy;
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;

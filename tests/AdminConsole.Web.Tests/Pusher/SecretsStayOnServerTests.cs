@@ -1,3 +1,5 @@
+using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Compose;
 using System.Net;
 using AdminConsole.Web.Tests.Compose;
 using AdminConsole.Web.Tests.Infrastructure;

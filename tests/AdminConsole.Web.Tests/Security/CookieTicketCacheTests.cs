@@ -1,3 +1,4 @@
+using AdminConsole.Web.Memberships;
 using System.Net;
 using System.Security.Claims;
 using AdminConsole.Web.Data;
@@ -162,7 +163,7 @@ public class CookieTicketCacheTests(CookieTicketCacheTests.FakeClockConsole cons
     {
         var user = await console.CreateUserAsync("Student");
         var identity = console.Services.GetRequiredService<IOptions<IdentityOptions>>();
-        var memberships = console.Services.GetRequiredService<AdminConsole.Web.Auth.MembershipCache>();
+        var memberships = console.Services.GetRequiredService<AdminConsole.Web.Memberships.MembershipCache>();
         // Whole seconds: AuthenticationProperties keeps IssuedUtc to the second.
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 9, 0, 0, TimeSpan.Zero));
         var options = Options.Create(new SecurityStampValidatorOptions { ValidationInterval = TimeSpan.FromMinutes(1), TimeProvider = time });

@@ -1,6 +1,7 @@
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Security;
+using AdminConsole.Web.Shared;
 using AdminConsole.Web.Users;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Identity;
@@ -29,6 +30,7 @@ public sealed class CreateAdminCommandTests : IAsyncLifetime
         builder.AddData();
         builder.AddSecurity();
         builder.AddUsers();
+        builder.AddEventLog(); // the audit trail every feature writes to
         _app = builder.Build(); // not started: like the verb, nothing has migrated the database yet
         return Task.CompletedTask;
     }

@@ -1,0 +1,20 @@
+using AdminConsole.Web.Data;
+
+namespace AdminConsole.Web.Memberships;
+
+public static class MembershipsSetup
+{
+    /// <summary>
+    /// Everyone's roles and class memberships, cached and invalidated by every save that changes them: read by channel
+    /// auth and compose (who may subscribe or send where) and by sign-in's security stamp check.
+    /// </summary>
+    public static void AddMemberships(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<MembershipCache>();
+        services.AddSingleton<MembershipChangeInterceptor>();
+        services.AddSingleton<MembershipCommitInterceptor>();
+        services.ConfigureDbContext<AppDbContext>((sp, o) => o.AddInterceptors(
+            sp.GetRequiredService<MembershipChangeInterceptor>(), sp.GetRequiredService<MembershipCommitInterceptor>()));
+    }
+}
