@@ -12,6 +12,7 @@ public static class ComposeEndpoints
     {
         builder.Services.AddSingleton<SendableChannels>();
         builder.Services.AddScoped<EventSender>();
+        builder.Services.AddOptions<ComposeRateLimit>().BindConfiguration(ComposeRateLimit.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddRateLimiter(o => o.AddPolicy<string, ComposeRateLimitPolicy>(ComposeRateLimitPolicy.Name));
     }
 
