@@ -88,7 +88,16 @@ public sealed class HostileInputTests(HostileInputTests.KestrelConsole console, 
             var requests = Enumerable.Range(0, PerEndpoint).Select(n => (n, Request: endpoint.Next(random))).ToList();
             await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (item, ct) =>
             {
-                var (status, line) = await RawHttp.SendAsync(baseAddress, item.Request, ct);
+                int status;
+                string line;
+                try
+                {
+                    (status, line) = await RawHttp.SendAsync(baseAddress, item.Request, ct);
+                }
+                catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+                {
+                    (status, line) = (-1, "no answer: " + e.Message);
+                }
                 counts[endpoint.Name].AddOrUpdate(status, 1, (_, c) => c + 1);
                 if (status is < 100 or > 599 || !endpoint.Documented.Contains(status))
                     failures.Enqueue($"{endpoint.Name} #{item.n} (seed {Seed + index}): '{line}' for {item.Request.Describe()}");
