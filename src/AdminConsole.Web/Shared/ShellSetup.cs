@@ -43,6 +43,20 @@ public static class ShellSetup
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/Errors/Error");
         app.UseStatusCodePagesWithReExecute("/Errors/Status/{0}");
+        // A body the client broke (cut off before its end, over a size limit) surfaces as BadHttpRequestException
+        // wherever an endpoint reads it; it is the client's error (its 400 or 413), not a 500 from the handler.
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+            {
+                context.Response.Clear();
+                context.Response.StatusCode = e.StatusCode;
+            }
+        });
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -26,7 +26,7 @@ public sealed class HostileInputTests(HostileInputTests.KestrelConsole console, 
     public const int Seed = 20261130;
 
     /// <summary>Requests per endpoint; the whole test stays well under two minutes on a loaded CI machine.</summary>
-    private const int PerEndpoint = 2500;
+    private const int PerEndpoint = 1500;
 
     /// <summary>The console on Kestrel (not TestServer: only a socket shows the status line as sent), limits raised
     /// so the bodies are parsed rather than refused by a rate limiter.</summary>
@@ -86,7 +86,7 @@ public sealed class HostileInputTests(HostileInputTests.KestrelConsole console, 
             // One generator per endpoint, from the seed: the same requests every run, whatever runs in parallel.
             var random = new Random(Seed + index);
             var requests = Enumerable.Range(0, PerEndpoint).Select(n => (n, Request: endpoint.Next(random))).ToList();
-            await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (item, ct) =>
+            await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (item, ct) =>
             {
                 int status;
                 string line;
@@ -99,6 +99,9 @@ public sealed class HostileInputTests(HostileInputTests.KestrelConsole console, 
                     (status, line) = (-1, "no answer: " + e.Message);
                 }
                 counts[endpoint.Name].AddOrUpdate(status, 1, (_, c) => c + 1);
+                // A client that hangs up mid-body may get no answer; what it does get must still be right.
+                if (status == -1 && item.Request.Framing == Framing.CutOff && !line.StartsWith("HTTP", StringComparison.Ordinal))
+                    return;
                 if (status is < 100 or > 599 || !endpoint.Documented.Contains(status))
                     failures.Enqueue($"{endpoint.Name} #{item.n} (seed {Seed + index}): '{line}' for {item.Request.Describe()}");
             });
@@ -109,6 +112,9 @@ public sealed class HostileInputTests(HostileInputTests.KestrelConsole console, 
         foreach (var (name, byStatus) in counts)
             output.WriteLine($"  {name}: {byStatus.Values.Sum()} — " + string.Join(", ", byStatus.OrderBy(p => p.Key).Select(p => $"{p.Key}×{p.Value}")));
         Assert.True(failures.IsEmpty, $"{failures.Count} of {total} answers were wrong:\n" + string.Join("\n", failures.Take(25)));
+        // Nothing failed unseen either (a request whose client had gone, a write after the answer): no unhandled exception.
+        var unhandled = console.Logs.Lines.Where(l => l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal)).ToList();
+        Assert.True(unhandled.Count == 0, $"{unhandled.Count} errors logged:\n" + string.Join("\n", unhandled.Take(5)));
         Assert.Equal(endpoints.Length * PerEndpoint, total);
         // The generators must reach past the front door: each endpoint answers something other than 400 too.
         Assert.All(counts, c => Assert.True(c.Value.Keys.Count(k => k != 400) > 0, $"{c.Key} only ever answered 400"));
@@ -199,7 +205,10 @@ public sealed class HostileInputTests(HostileInputTests.KestrelConsole console, 
             try
             {
                 await stream.WriteAsync(bytes, timeout.Token);
-                socket.Shutdown(SocketShutdown.Send);
+                // Only a cut-off body ends the stream early: Kestrel takes a client's FIN for a client that has gone
+                // and abandons its request.
+                if (request.Framing == Framing.CutOff)
+                    socket.Shutdown(SocketShutdown.Send);
             }
             catch (IOException)
             {
@@ -223,6 +232,8 @@ public sealed class HostileInputTests(HostileInputTests.KestrelConsole console, 
             }
             var text = Encoding.Latin1.GetString(response.ToArray());
             var line = text.Split("\r\n", 2)[0];
+            if (line.Length == 0)
+                line = "no answer: the connection closed";
             var match = StatusLine.Match(line);
             return (match.Success ? int.Parse(match.Groups[1].Value) : -1, line);
         }
