@@ -365,8 +365,9 @@ public sealed class HostileInputTests(HostileInputTests.KestrelConsole console, 
             if (r.Next(4) == 0)
                 body += "&Input.RememberMe=" + Pieces.Pick(r, ["maybe", "true", "false", "2", "", "on", "%00", "true,false"]);
             var target = "/Identity/Account/Login" + (r.Next(3) == 0 ? "?returnUrl=" + Uri.EscapeDataString(Pieces.Pick(r, ["https://evil.example/", "//evil", "/\\evil", "/EventLog", "javascript:x", "%00"])) : "");
-            return new RawRequest("POST", target, [("Cookie", anonymous.Cookie), ("Content-Type", r.Next(6) == 0 ? Pieces.Pick(r, Pieces.FormTypes) : "application/x-www-form-urlencoded")],
-                Encoding.UTF8.GetBytes(body)) { Framing = r.Next(4) == 0 ? Pieces.AnyFraming(r) : Framing.ContentLength };
+            var request = new RawRequest("POST", target, [("Cookie", anonymous.Cookie), ("Content-Type", r.Next(6) == 0 ? Pieces.Pick(r, Pieces.FormTypes) : "application/x-www-form-urlencoded")],
+                Encoding.UTF8.GetBytes(body));
+            return request with { Framing = r.Next(4) == 0 ? Pieces.AnyFraming(r) : Framing.ContentLength };
         }
 
         private static readonly string[] PagePaths =
@@ -387,8 +388,9 @@ public sealed class HostileInputTests(HostileInputTests.KestrelConsole console, 
             var body = Encoding.UTF8.GetString(Pieces.Form(r, "code", "Input.Email", "handler"));
             if (r.Next(2) == 0)
                 body += "&__RequestVerificationToken=" + Uri.EscapeDataString(session.Token);
-            return new RawRequest(Pieces.Pick(r, ["POST", "POST", "POST", "PUT", "DELETE", "PATCH"]), path + query,
-                [("Cookie", session.Cookie), ("Content-Type", Pieces.Pick(r, Pieces.FormTypes))], Encoding.UTF8.GetBytes(body)) { Framing = Pieces.AnyFraming(r) };
+            var request = new RawRequest(Pieces.Pick(r, ["POST", "POST", "POST", "PUT", "DELETE", "PATCH"]), path + query,
+                [("Cookie", session.Cookie), ("Content-Type", Pieces.Pick(r, Pieces.FormTypes))], Encoding.UTF8.GetBytes(body));
+            return request with { Framing = Pieces.AnyFraming(r) };
         }
     }
 
