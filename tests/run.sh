@@ -66,6 +66,15 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${n:-0}))
 done
 rm -rf "$results"
+
+if ! $fast; then
+  # One style (.editorconfig): whitespace, code style and analyzers. `dotnet format AdminConsole.sln` fixes what it reports.
+  echo "== dotnet format --verify-no-changes"
+  if ! dotnet format AdminConsole.sln --verify-no-changes --no-restore; then
+    echo "dotnet format: the code does not follow .editorconfig; run 'dotnet format AdminConsole.sln'" >&2
+    status=1
+  fi
+fi
 if $fast; then echo "== dotnet test took $((SECONDS - started)) s"; fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit $status

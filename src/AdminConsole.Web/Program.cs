@@ -1,5 +1,6 @@
-using AdminConsole.Web.Classes;
+using AdminConsole.Web.ApiAccess;
 using AdminConsole.Web.ChannelAuth;
+using AdminConsole.Web.Classes;
 using AdminConsole.Web.Compose;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
@@ -32,13 +33,17 @@ builder.AddChannelAuth();
 builder.AddCompose();
 builder.AddEventLog();
 builder.AddLive();
+builder.AddApiAccess();
 
 var app = builder.Build();
 
 if (CreateAdminCommand.IsRequested(args))
     return await CreateAdminCommand.RunAsync(app.Services, args, CommandConsole.System);
+if (CreateTokenCommand.IsRequested(args))
+    return await CreateTokenCommand.RunAsync(app.Services, args, CommandConsole.System);
 
 app.UseTransport();
+app.UseApiAccess(); // CORS for the configured origins, before routing answers preflights
 app.UseConsoleShell();
 app.MapConsoleShell();
 app.MapWebhooks();
@@ -46,6 +51,7 @@ app.MapChannelAuth();
 app.MapCompose();
 app.MapEventLog();
 app.MapLive();
+app.MapApiAccess();
 
 app.Run();
 return 0;

@@ -84,16 +84,16 @@ public static class AuthScenario
         }
         // A burst is one short event on a shared machine: each shape runs several times, and each run is reported.
         foreach (var window in windows)
-        for (var run = 1; run <= repeats; run++)
-        {
-            var sendSpan = TimeSpan.Zero;
-            var burst = await MeasureAsync(() => RawHttpClient.BurstAsync(burstClients, window, t => sendSpan = t));
-            Report(window == TimeSpan.Zero
-                ? $"burst {run}/{repeats}: {students.Count} students at once (all sent back to back, the last {sendSpan.TotalMilliseconds:0.0} ms after the first)"
-                : $"burst {run}/{repeats}: {students.Count} students spread evenly over {window.TotalMilliseconds:0} ms ({students.Count / window.TotalSeconds:0} arrivals/s)", burst);
-            authSent += burst.Requests;
-            failures += burst.Failures;
-        }
+            for (var run = 1; run <= repeats; run++)
+            {
+                var sendSpan = TimeSpan.Zero;
+                var burst = await MeasureAsync(() => RawHttpClient.BurstAsync(burstClients, window, t => sendSpan = t));
+                Report(window == TimeSpan.Zero
+                    ? $"burst {run}/{repeats}: {students.Count} students at once (all sent back to back, the last {sendSpan.TotalMilliseconds:0.0} ms after the first)"
+                    : $"burst {run}/{repeats}: {students.Count} students spread evenly over {window.TotalMilliseconds:0} ms ({students.Count / window.TotalSeconds:0} arrivals/s)", burst);
+                authSent += burst.Requests;
+                failures += burst.Failures;
+            }
 
         // The same burst when every cookie was issued more than the stamp validation interval ago (students who signed
         // in before class): each first request checks the security stamp against the database and re-issues the cookie.

@@ -1,8 +1,8 @@
-using Microsoft.Data.Sqlite;
 using System.Text.Json;
 using System.Threading.Channels;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 

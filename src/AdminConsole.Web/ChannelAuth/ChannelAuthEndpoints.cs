@@ -1,7 +1,7 @@
-using AdminConsole.Web.Memberships;
 using System.Security.Claims;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Memberships;
 using AdminConsole.Web.Pusher;
 using Microsoft.EntityFrameworkCore;
 

@@ -1,7 +1,7 @@
-using AdminConsole.Web.Memberships;
 using System.Globalization;
 using AdminConsole.Channels;
 using AdminConsole.Web.Classes;
+using AdminConsole.Web.Memberships;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Shared;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
+using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Antiforgery;
-using AdminConsole.Web.EventLog;
 
 namespace AdminConsole.Web.Compose;
 
@@ -19,10 +19,11 @@ public static class ComposeEndpoints
     public static void MapCompose(this WebApplication app)
     {
         app.MapPost("/realtime/trigger", TriggerAsync)
-            .RequireAuthorization(Policies.Compose)
+            // Compose's roles from a session cookie or an API token; tokens have their own rate limit (Policies.Trigger).
+            .RequireAuthorization(Policies.Trigger)
             .DisableCookieRedirect()
             .AddEndpointFilter<AntiforgeryHeaderFilter>()
-            .RequireRateLimiting(ComposeRateLimitPolicy.Name)
+            .RequireRateLimiting(Policies.Trigger)
             .WithName("RealtimeTrigger");
     }
 
@@ -69,12 +70,16 @@ public static class ComposeEndpoints
 /// <summary>
 /// Cookie-authenticated JSON endpoints are not covered by minimal-API antiforgery (it validates form posts only),
 /// so a cross-site page could otherwise make a signed-in teacher's browser send. The console's scripts send the
-/// page's token in the RequestVerificationToken header.
+/// page's token in the RequestVerificationToken header (a separate dashboard gets one from <c>/api/session</c>).
+/// A request authenticated otherwise (an API token in the Authorization header, which browsers never attach by
+/// themselves) cannot be forged that way and needs none.
 /// </summary>
 internal sealed class AntiforgeryHeaderFilter(IAntiforgery antiforgery) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
+        if (context.HttpContext.User.Identity?.AuthenticationType != Microsoft.AspNetCore.Identity.IdentityConstants.ApplicationScheme)
+            return await next(context);
         try
         {
             await antiforgery.ValidateRequestAsync(context.HttpContext);

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Shared;
@@ -5,7 +6,6 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
-using System.Security.Claims;
 
 namespace AdminConsole.Web.Compose;
 

@@ -1,8 +1,8 @@
-using AdminConsole.Web.Memberships;
 using System.Security.Claims;
 using AdminConsole.Channels;
 using AdminConsole.Web.ChannelAuth;
 using AdminConsole.Web.Classes;
+using AdminConsole.Web.Memberships;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Shared;
 

@@ -1,7 +1,7 @@
-using AdminConsole.Web.Webhooks;
-using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Occupancy;
+using AdminConsole.Web.Webhooks;
 using Microsoft.EntityFrameworkCore;
 
 namespace AdminConsole.Web.Dashboard;

@@ -89,6 +89,10 @@ public static class AuditKinds
     public const string UserAuth = "user.auth";
     public const string EventSent = "event.sent";
 
+    public const string TokenCreated = "token.created";
+    public const string TokenUsed = "token.used";
+    public const string TokenRevoked = "token.revoked";
+
     public const string WebhookEvent = "webhook.event";
     public const string WebhookRejected = "webhook.rejected";
     public const string WebhookDuplicate = "webhook.duplicate";

@@ -1,6 +1,6 @@
+using AdminConsole.Channels;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.Webhooks;
-using AdminConsole.Channels;
 using Microsoft.Data.Sqlite;
 
 namespace AdminConsole.Web.Occupancy;

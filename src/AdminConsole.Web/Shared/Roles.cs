@@ -42,6 +42,11 @@ public static class Policies
     public const string Presence = "Presence";
     /// <summary>Compose and trigger: admins any channel, teachers their classes.</summary>
     public const string Compose = "Compose";
+    /// <summary>
+    /// <c>POST /realtime/trigger</c>: Compose's roles, from a console session or an API token. ApiAccess, which
+    /// owns the token scheme, registers this authorization policy and the rate-limit policy of the same name.
+    /// </summary>
+    public const string Trigger = "Trigger";
     /// <summary>Event log and its export.</summary>
     public const string EventLog = "EventLog";
     /// <summary>The student's page.</summary>

@@ -1,5 +1,5 @@
-using AdminConsole.Web.Classes;
 using System.Security.Claims;
+using AdminConsole.Web.Classes;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Shared;

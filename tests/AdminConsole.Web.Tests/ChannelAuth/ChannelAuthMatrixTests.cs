@@ -130,7 +130,7 @@ public class ChannelAuthMatrixTests(AuthMatrixConsole console) : IClassFixture<A
         {
             var json = JsonNode.Parse(body)!.AsObject();
             Assert.StartsWith(PusherConsoleFactory.Key + ":", json["auth"]!.GetValue<string>());
-            Assert.Equal(kind.StartsWith("presence") , json.ContainsKey("channel_data"));
+            Assert.Equal(kind.StartsWith("presence"), json.ContainsKey("channel_data"));
             Assert.Equal(kind.StartsWith("encrypted"), json.ContainsKey("shared_secret"));
         }
     }

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Net;
 using System.Text.Json.Nodes;
 using AdminConsole.Web.Classes;
+using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
@@ -9,7 +10,6 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
-using AdminConsole.Web.Data;
 
 namespace AdminConsole.Web.Tests.ChannelAuth;
 

@@ -1,6 +1,6 @@
-using AdminConsole.Web.Classes;
 using System.Net;
 using System.Text.Json;
+using AdminConsole.Web.Classes;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

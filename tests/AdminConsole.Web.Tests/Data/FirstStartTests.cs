@@ -1,5 +1,5 @@
-using AdminConsole.Web.Classes;
 using System.Collections.Concurrent;
+using AdminConsole.Web.Classes;
 using AdminConsole.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;

@@ -1,7 +1,7 @@
-using AdminConsole.Web.Memberships;
 using AdminConsole.Web.ChannelAuth;
 using AdminConsole.Web.Classes;
 using AdminConsole.Web.Data;
+using AdminConsole.Web.Memberships;
 using AdminConsole.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,8 +1,8 @@
-using AdminConsole.Web.Occupancy;
 using System.Net;
 using System.Text;
 using AdminConsole.Channels;
 using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Tests.Infrastructure;
 using AdminConsole.Web.Tests.Webhooks;
 using AngleSharp.Html.Parser;

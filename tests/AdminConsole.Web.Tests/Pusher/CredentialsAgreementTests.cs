@@ -5,9 +5,9 @@ using System.Text.Json;
 using AdminConsole.Channels;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Tests.Infrastructure;
-using Webhook = AdminConsole.Web.Tests.Webhooks.Webhook;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Webhook = AdminConsole.Web.Tests.Webhooks.Webhook;
 
 namespace AdminConsole.Web.Tests.Pusher;
 

@@ -1,4 +1,3 @@
-using AdminConsole.Web.Occupancy;
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
@@ -6,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AdminConsole.Channels;
+using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Tests.Infrastructure;
 using AngleSharp.Html.Parser;

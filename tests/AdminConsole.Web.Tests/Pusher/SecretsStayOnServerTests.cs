@@ -1,6 +1,6 @@
-using AdminConsole.Web.EventLog;
-using AdminConsole.Web.Compose;
 using System.Net;
+using AdminConsole.Web.Compose;
+using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Tests.Compose;
 using AdminConsole.Web.Tests.Infrastructure;
 using AngleSharp.Html.Parser;

@@ -1,7 +1,7 @@
-using AdminConsole.Web.Memberships;
 using System.Net;
 using System.Security.Claims;
 using AdminConsole.Web.Data;
+using AdminConsole.Web.Memberships;
 using AdminConsole.Web.Security;
 using AdminConsole.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authentication;

@@ -84,6 +84,12 @@ public sealed class RoleMatrixTests(RoleMatrixTests.Console console) : IClassFix
         Page("/Identity/Account/Manage", Everyone),
         Page("/Identity/Account/Manage/ChangePassword", Everyone),
         Page("/Identity/Account/Manage/PersonalData", Everyone),
+        // API tokens: for the roles that send events. An empty name is refused on the page; token 0 does not exist.
+        Page("/Identity/Account/Manage/ApiTokens", Admin, Teacher),
+        new Route("POST", "/Identity/Account/Manage/ApiTokens?handler=Create", RouteKind.Page, Admin, Teacher) { Body = "Name=" },
+        new Route("POST", "/Identity/Account/Manage/ApiTokens?handler=Revoke", RouteKind.Page, Admin, Teacher) { Body = "id=0", AllowedStatus = HttpStatusCode.Redirect },
+        // Who is signed in, for a separate dashboard: every signed-in role; anonymous gets 401 problem+json.
+        Api("GET", "/api/session", Everyone),
         Api("POST", "/pusher/auth", Everyone) with { Body = "socket_id=1234.5678&channel_name=private-user-{me}" },
         Api("POST", "/pusher/user-auth", Everyone) with { Body = "socket_id=1234.5678" },
         Api("POST", "/realtime/trigger", Admin, Teacher) with { Body = """{"channel":"private-class-1","event":"role-matrix","data":"{}"}""" },
@@ -152,7 +158,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.Console console) : IClassFix
             .Select(f => (Path: "/" + Path.GetRelativePath(webRoot, f).Replace('\\', '/')[..^".cshtml".Length], Directive: File.ReadLines(f).FirstOrDefault()))
             .Where(p => p.Directive?.StartsWith("@page") == true)
             .Where(p => !p.Path.StartsWith("/Errors/") && !p.Path.StartsWith("/Areas/")) // error pages render for everyone; Identity's are listed by URL
-            // A page with a route template (@page "/Channels") is served there; others at their folder path.
+                                                                                         // A page with a route template (@page "/Channels") is served there; others at their folder path.
             .Select(p => p.Directive!.Split('"') is [_, var template, ..] && template.StartsWith('/') ? template : p.Path)
             .Select(p => p.EndsWith("/Index") ? p[..^"/Index".Length] : p);
         var listed = Table.Select(r => r.Path.Split('?')[0]).ToHashSet();

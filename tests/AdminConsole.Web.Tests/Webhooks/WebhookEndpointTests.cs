@@ -1,9 +1,9 @@
-using AdminConsole.Web.Occupancy;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using AdminConsole.Channels;
 using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Webhooks;
 using Microsoft.EntityFrameworkCore;
 
