@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -39,7 +40,7 @@ public sealed class ChannelsClient
             _signer = new RequestSigner(_options.Key, _options.Secret, _time);
             _masterKey = _options.GetMasterKey();
             _origin = _options.GetBaseAddress().GetLeftPart(UriPartial.Authority);
-            _prefix = "/apps/" + Uri.EscapeDataString(_options.AppId.Trim());
+            _prefix = "/apps/" + PathSegment(_options.AppId.Trim());
         }
     }
 
@@ -131,7 +132,7 @@ public sealed class ChannelsClient
         var name = ChannelName.Parse(channel);
         ValidateInfo(info);
         var query = info is null ? null : new[] { new KeyValuePair<string, string>("info", info) };
-        using var doc = await SendAsync(HttpMethod.Get, "/channels/" + name.Value, query, null, cancellationToken).ConfigureAwait(false);
+        using var doc = await SendAsync(HttpMethod.Get, "/channels/" + PathSegment(name.Value), query, null, cancellationToken).ConfigureAwait(false);
         return doc is not null && doc.RootElement.ValueKind == JsonValueKind.Object ? ChannelInfo.From(doc.RootElement) : new ChannelInfo(null, null, null, null);
     }
 
@@ -140,7 +141,7 @@ public sealed class ChannelsClient
     {
         var name = ChannelName.Parse(channel);
         if (name.Kind != ChannelKind.Presence) throw new ChannelsValidationException("channel", $"Channel {ChannelsValidationException.Show(channel)} is not a presence channel.");
-        using var doc = await SendAsync(HttpMethod.Get, "/channels/" + name.Value + "/users", null, null, cancellationToken).ConfigureAwait(false);
+        using var doc = await SendAsync(HttpMethod.Get, "/channels/" + PathSegment(name.Value) + "/users", null, null, cancellationToken).ConfigureAwait(false);
         var users = new List<PresenceUser>();
         if (doc is not null && doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("users", out var arr) && arr.ValueKind == JsonValueKind.Array)
         {
@@ -159,7 +160,7 @@ public sealed class ChannelsClient
     public async Task TerminateUserConnectionsAsync(string userId, CancellationToken cancellationToken = default)
     {
         UserIds.ValidateForChannel(userId, "userId");
-        using var _ = await SendAsync(HttpMethod.Post, "/users/" + userId + "/terminate_connections", null, new JsonObject(), cancellationToken).ConfigureAwait(false);
+        using var _ = await SendAsync(HttpMethod.Post, "/users/" + PathSegment(userId) + "/terminate_connections", null, new JsonObject(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends an event to one signed-in user (channel <c>#server-to-user-{userId}</c>).</summary>
@@ -226,6 +227,35 @@ public sealed class ChannelsClient
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// One path segment as it goes on the wire, and as it is signed: the request path is signed exactly as sent
+    /// (the npm library signs the path it puts in the URL). RFC 3986 lets a segment carry unreserved characters,
+    /// sub-delims, ':' and '@' as they are, so every channel-name character except the internal prefix's '#' stays
+    /// readable (and the signature matches the official libraries'); '#' and anything else is percent-encoded
+    /// (UTF-8), so nothing of the name or the signed query can end up in a fragment or another segment.
+    /// </summary>
+    internal static string PathSegment(string value)
+    {
+        var sb = new StringBuilder(value.Length);
+        Span<byte> utf8 = stackalloc byte[4];
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9')
+                or '-' or '.' or '_' or '~' or '!' or '$' or '&' or '\'' or '(' or ')' or '*' or '+' or ',' or ';' or '=' or ':' or '@')
+            {
+                sb.Append(c);
+                continue;
+            }
+            var rune = Rune.TryGetRuneAt(value, i, out var r) ? r : Rune.ReplacementChar;
+            if (rune.Utf16SequenceLength == 2) i++;
+            var n = rune.EncodeToUtf8(utf8);
+            foreach (var b in utf8[..n])
+                sb.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
+        }
+        return sb.ToString();
     }
 
     private async Task<JsonDocument?> SendAsync(HttpMethod method, string path, IEnumerable<KeyValuePair<string, string>>? query, JsonObject? body, CancellationToken cancellationToken)

@@ -11,17 +11,20 @@ using AdminConsole.Web.Pusher;
 using AdminConsole.Web.Security;
 using AdminConsole.Web.Shared;
 using AdminConsole.Web.Telemetry;
+using AdminConsole.Web.Transport;
 using AdminConsole.Web.Users;
 using AdminConsole.Web.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddTopLevelSettings();
+builder.UseDefaultUrl();
 builder.AddData();
 builder.AddPusher();
 builder.AddLocalChannels();
 builder.AddMemberships();
 builder.AddSecurity();
+builder.AddTransport();
 builder.AddConsoleShell();
 builder.AddUsers();
 builder.AddClasses();
@@ -41,6 +44,7 @@ if (CreateAdminCommand.IsRequested(args))
 if (CreateTokenCommand.IsRequested(args))
     return await CreateTokenCommand.RunAsync(app.Services, args, CommandConsole.System);
 
+app.UseTransport();
 app.UseApiAccess(); // CORS for the configured origins, before routing answers preflights
 app.UseConsoleShell();
 app.MapConsoleShell();

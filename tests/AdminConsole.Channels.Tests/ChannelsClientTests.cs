@@ -200,6 +200,38 @@ public sealed class ChannelsClientTests : IAsyncLifetime
         Assert.Equal("/apps/123/channels/-azAZ9_=@,.;", SingleRequest().Path);
     }
 
+    // '#' used to end the path: the name and the whole signed query went into the URL fragment, so the request left
+    // unsigned for "/apps/123/channels/". Each character a channel name may hold, in a segment of its own.
+    [Theory]
+    [InlineData("#server-to-user-1", "%23server-to-user-1")]
+    [InlineData("a@b", "a@b")]
+    [InlineData("a,b", "a,b")]
+    [InlineData("a;b", "a;b")]
+    [InlineData("a=b", "a=b")]
+    [InlineData("a.b", "a.b")]
+    [InlineData("a-b_c", "a-b_c")]
+    [InlineData("#server-to-user-x=@,;.", "%23server-to-user-x=@,;.")]
+    public async Task Every_path_segment_is_escaped_and_signed_as_sent(string channel, string segment)
+    {
+        await _client.GetChannelAsync(channel, "subscription_count");
+        var request = SingleRequest(); // the signature verifies over the path exactly as it arrived
+        Assert.Equal("/apps/123/channels/" + segment, request.Path);
+        Assert.Contains("info=subscription_count", request.RawQuery);
+        Assert.Contains(request.Query, p => p.Key == "auth_signature");
+    }
+
+    [Theory]
+    [InlineData("#", "%23")]
+    [InlineData("?", "%3F")]
+    [InlineData("/", "%2F")]
+    [InlineData("%", "%25")]
+    [InlineData(" ", "%20")]
+    [InlineData("é", "%C3%A9")]
+    [InlineData("😀", "%F0%9F%98%80")]
+    [InlineData("@,;=:!$&'()*+~", "@,;=:!$&'()*+~")]
+    public void A_path_segment_escapes_what_would_end_or_split_it(string value, string expected) =>
+        Assert.Equal(expected, ChannelsClient.PathSegment(value));
+
     [Fact]
     public async Task Encrypted_trigger_without_a_master_key_is_refused()
     {

@@ -44,7 +44,9 @@ public static class ChannelAuthEndpoints
         if (!pusher.IsConfigured)
             return Results.Text("Pusher is not configured on this console: nothing can be signed.", statusCode: StatusCodes.Status503ServiceUnavailable);
 
-        var form = await http.Request.ReadFormAsync(cancellationToken);
+        var (form, unreadable) = await ReadFormAsync(http, cancellationToken);
+        if (form is null)
+            return unreadable!;
         string? socketId = form["socket_id"];
         string? channel = form["channel_name"];
         var snapshot = await cache.GetAsync(cancellationToken);
@@ -70,7 +72,9 @@ public static class ChannelAuthEndpoints
         if (!pusher.IsConfigured)
             return Results.Text("Pusher is not configured on this console: nothing can be signed.", statusCode: StatusCodes.Status503ServiceUnavailable);
 
-        var form = await http.Request.ReadFormAsync(cancellationToken);
+        var (form, unreadable) = await ReadFormAsync(http, cancellationToken);
+        if (form is null)
+            return unreadable!;
         string? socketId = form["socket_id"];
         var snapshot = await cache.GetAsync(cancellationToken);
         var user = snapshot.Find(http.User.FindFirstValue(ClaimTypes.NameIdentifier));
@@ -87,6 +91,22 @@ public static class ChannelAuthEndpoints
             return Results.Text(reason, statusCode: status);
         var signed = pusher.Signer.AuthenticateUser(socketId!, user!.Id, ChannelAuthorizer.PresenceInfo(user));
         return Results.Text(signed.ToJson(), "application/json");
+    }
+
+    /// <summary>
+    /// The form as pusher-js posts it. A body that cannot be one (multipart without a boundary, more fields or
+    /// longer keys than the form limits allow, cut off before its end) is the client's mistake: 400 with the reason.
+    /// </summary>
+    private static async Task<(IFormCollection? Form, IResult? Error)> ReadFormAsync(HttpContext http, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await http.Request.ReadFormAsync(cancellationToken), null);
+        }
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or BadHttpRequestException or IOException)
+        {
+            return (null, Results.Text("The form could not be read: " + e.Message, statusCode: StatusCodes.Status400BadRequest));
+        }
     }
 
     private static string? Clip(string? value, int max) => value is null || value.Length <= max ? value : value[..max];

@@ -13,6 +13,7 @@ public static class ComposeEndpoints
         builder.Services.AddSingleton<SendableChannels>();
         builder.Services.AddSingleton<ComposeMetrics>();
         builder.Services.AddScoped<EventSender>();
+        builder.Services.AddOptions<ComposeRateLimit>().BindConfiguration(ComposeRateLimit.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddRateLimiter(o => o.AddPolicy<string, ComposeRateLimitPolicy>(ComposeRateLimitPolicy.Name));
     }
 

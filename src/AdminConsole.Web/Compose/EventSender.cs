@@ -101,9 +101,10 @@ public sealed partial class EventSender(
             Add("data", "The event data is required (a string, or any JSON value).");
         else
         {
-            data = element.ValueKind == JsonValueKind.String ? element.GetString()! : JsJson.Stringify(element);
-            var bytes = Encoding.UTF8.GetByteCount(data);
-            if (bytes > ChannelsClient.MaxDataBytes)
+            data = ReadData(element);
+            if (data is null)
+                Add("data", "The event data is not valid Unicode: it holds a lone surrogate (\\ud800) or bytes that are not UTF-8.");
+            else if (Encoding.UTF8.GetByteCount(data) is var bytes && bytes > ChannelsClient.MaxDataBytes)
                 Add("data", $"The event data is {bytes} bytes; Pusher accepts at most {ChannelsClient.MaxDataBytes} (10 KB).");
         }
 
@@ -112,6 +113,26 @@ public sealed partial class EventSender(
 
         return errors.Count > 0 ? (null, Freeze(errors)) : (new ValidTrigger(names, eventName!, data!, request.SocketId), Freeze(errors));
     }
+
+    /// <summary>
+    /// The data as it will be sent, or null when it is not valid Unicode. The JSON reader checks strings only when
+    /// they are read, so "\\ud800" or a raw 0xFF byte reach this point and used to throw here (a 500).
+    /// </summary>
+    private static string? ReadData(JsonElement element)
+    {
+        try
+        {
+            var text = element.ValueKind == JsonValueKind.String ? element.GetString()! : JsJson.Stringify(element);
+            StrictUtf8.GetByteCount(text); // throws on a lone surrogate
+            return text;
+        }
+        catch (Exception e) when (e is InvalidOperationException or EncoderFallbackException)
+        {
+            return null;
+        }
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Authorizes, records, sends and records the outcome.</summary>
     public async Task<SendResult> SendAsync(ClaimsPrincipal user, ValidTrigger trigger, long? retryOf = null, CancellationToken cancellationToken = default)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace AdminConsole.Web.Errors;
@@ -16,16 +17,21 @@ public class StatusModel(IProblemDetailsService problems) : PageModel
 
     public new int StatusCode { get; private set; }
 
-    public Task<IActionResult> OnGetAsync(int code) => Handle(code);
-    public Task<IActionResult> OnPostAsync(int code) => Handle(code);
+    // No parameters and no bound properties: a re-executed request still carries the original body, and binding
+    // it let a form field "code=200" (or "0", "abc", a NUL, a key with '[') choose or break the status line.
+    // Every method lands here (a PUT to an API path that answered 405 is re-executed as a PUT), handler or not.
+    public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next) =>
+        context.Result = await Handle();
 
-    private async Task<IActionResult> Handle(int code)
+    private async Task<IActionResult> Handle()
     {
-        StatusCode = code;
         var original = HttpContext.Features.Get<IStatusCodeReExecuteFeature>();
         if (original is null)
             return NotFound(); // visiting /Errors/Status/... directly
 
+        // The status the pipeline really produced, never anything the client sent.
+        var code = original.OriginalStatusCode is >= 400 and <= 599 ? original.OriginalStatusCode : StatusCodes.Status500InternalServerError;
+        StatusCode = code;
         Response.StatusCode = code;
         if (ApiPrefixes.Any(p => original.OriginalPath.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
         {

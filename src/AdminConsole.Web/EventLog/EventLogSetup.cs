@@ -48,6 +48,8 @@ public static class EventLogSetup
             data: new { filter = filter.ToQuery(), throughId });
         await db.SaveChangesAsync(ct);
 
+        // The log holds who did what: no browser or proxy keeps a copy.
+        http.Response.Headers.CacheControl = "no-store";
         var fileName = $"event-log-{time.GetUtcNow():yyyyMMdd-HHmmss}Z.csv";
         return TypedResults.Stream(
             stream => EventLogCsv.WriteAsync(stream, query.StreamAsync(filter, throughId, ct: ct), ct),

@@ -1,4 +1,5 @@
 using AdminConsole.Channels;
+using AdminConsole.Web.Transport;
 using Microsoft.Extensions.Options;
 
 namespace AdminConsole.Web.Pusher;
@@ -41,6 +42,7 @@ public static class PusherSetup
         builder.Services.AddChannelsClient(allowUnconfigured: true);
         builder.Services.AddSingleton<PusherApp>();
         builder.Services.AddSingleton<PusherClientSettings>();
+        builder.Services.AddSingleton<IConnectSources, PusherConnectSources>();
     }
 }
 

@@ -23,6 +23,8 @@ public static class SecuritySetup
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<AppDbContext>()
             .AddSignInManager<AuditingSignInManager>();
+        builder.Services.Configure<Microsoft.AspNetCore.Mvc.RazorPages.RazorPagesOptions>(o =>
+            o.Conventions.AddAreaFolderApplicationModelConvention("Identity", "/", page => page.Filters.Add(new IdentityInputFilter())));
 
         // Identity's validator is built for every request; this one builds it only when a check is due.
         builder.Services.AddScoped<SecurityStampValidator<AppUser>>();

@@ -26,7 +26,14 @@ public static class ShellSetup
             o.Conventions.AllowAnonymousToFolder("/Errors");
         });
         builder.Services.AddProblemDetails();
-        builder.Services.AddAntiforgery(o => o.HeaderName = "RequestVerificationToken");
+        builder.Services.AddAntiforgery(o =>
+        {
+            o.HeaderName = "RequestVerificationToken";
+            // Secure whenever the request came over HTTPS (directly or through a trusted proxy).
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            // Transport sends X-Frame-Options: DENY on every response; antiforgery would only add SAMEORIGIN to some.
+            o.SuppressXFrameOptionsHeader = true;
+        });
         // Features add their own policies; the default status (503) would read as an outage.
         builder.Services.AddRateLimiter(o => o.RejectionStatusCode = StatusCodes.Status429TooManyRequests);
     }
@@ -36,6 +43,20 @@ public static class ShellSetup
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/Errors/Error");
         app.UseStatusCodePagesWithReExecute("/Errors/Status/{0}");
+        // A body the client broke (cut off before its end, over a size limit) surfaces as BadHttpRequestException
+        // wherever an endpoint reads it; it is the client's error (its 400 or 413), not a 500 from the handler.
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+            {
+                context.Response.Clear();
+                context.Response.StatusCode = e.StatusCode;
+            }
+        });
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -4,6 +4,24 @@ namespace AdminConsole.Web.Shared;
 
 public static class TopLevelSettings
 {
+    public const string DefaultUrl = "http://127.0.0.1:8008";
+
+    /// <summary>
+    /// Listens on <see cref="DefaultUrl"/> unless the deployment says where. The default is not in appsettings.json:
+    /// app configuration outranks the host's ASPNETCORE_URLS, so a "Urls" key there silently beat the variable
+    /// that containers set. Anything that names an address (--urls, ASPNETCORE_URLS, Urls,
+    /// ASPNETCORE_HTTP_PORTS/HTTPS_PORTS, Kestrel:Endpoints) wins over the default.
+    /// </summary>
+    public static void UseDefaultUrl(this WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        if (string.IsNullOrEmpty(config[WebHostDefaults.ServerUrlsKey])
+            && string.IsNullOrEmpty(config[WebHostDefaults.HttpPortsKey])
+            && string.IsNullOrEmpty(config[WebHostDefaults.HttpsPortsKey])
+            && !config.GetSection("Kestrel:Endpoints").GetChildren().Any())
+            builder.WebHost.UseUrls(DefaultUrl);
+    }
+
     /// <summary>
     /// The user keeps appsettings.{Environment}.json at the repository's top level, not beside the project.
     /// The build links it into the output folder (and publish output); this reads it from there, right after

@@ -52,6 +52,9 @@ public class TriggerTests(PusherConsoleFactory console) : IClassFixture<PusherCo
             { $$$"""{"channel":"public","event":"e","data":{"text":"{{{new string('é', 5200)}}}"}}""", ["data"] },
             { """{"channel":"public","event":"e","data":"x","socket_id":"1.2:3"}""", ["socket_id"] },
             { """not json""", ["body"] },
+            // A lone surrogate used to pass the JSON reader and throw when the data was read (a 500).
+            { """{"channel":"public","event":"e","data":"\ud800"}""", ["data"] },
+            { """{"channel":"public","event":"e","data":"ok \udfff then"}""", ["data"] },
             { """{"channel":"public","event":"client-x","data":null,"socket_id":"x"}""", ["event", "data", "socket_id"] },
         };
         var many = string.Join(",", Enumerable.Range(0, 101).Select(i => $"\"c{i}\""));
@@ -73,6 +76,27 @@ public class TriggerTests(PusherConsoleFactory console) : IClassFixture<PusherCo
         var errors = problem["errors"]!.AsObject();
         Assert.Equal(fields.Order(), errors.Select(e => e.Key).Order());
         Assert.All(errors, e => Assert.False(string.IsNullOrWhiteSpace(e.Value![0]!.GetValue<string>())));
+        Assert.Equal(before, console.Api.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xFF }, "data")]
+    [InlineData(new byte[] { 0xC3 }, "data")]
+    [InlineData(new byte[] { 0xED, 0xA0, 0x80 }, "data")] // a surrogate encoded as UTF-8 (CESU)
+    public async Task A_string_that_is_not_utf8_is_400_problem_details(byte[] raw, string field)
+    {
+        var client = await console.SignInAsync(DemoUser.Admin);
+        var body = Encoding.UTF8.GetBytes("""{"channel":"public","event":"e","data":"a""").Concat(raw).Concat(Encoding.UTF8.GetBytes("""b"}""")).ToArray();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/realtime/trigger") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json");
+        request.Headers.Add("RequestVerificationToken", await client.GetAntiforgeryTokenAsync("/Compose"));
+        var before = console.Api.Requests.Count;
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Contains(field, JsonNode.Parse(await response.Content.ReadAsStringAsync())!["errors"]!.AsObject().Select(e => e.Key));
         Assert.Equal(before, console.Api.Requests.Count);
     }
 
