@@ -84,16 +84,16 @@ public static class AuthScenario
         }
         // A burst is one short event on a shared machine: each shape runs several times, and each run is reported.
         foreach (var window in windows)
-        for (var run = 1; run <= repeats; run++)
-        {
-            var sendSpan = TimeSpan.Zero;
-            var burst = await MeasureAsync(() => RawHttpClient.BurstAsync(burstClients, window, t => sendSpan = t));
-            Report(window == TimeSpan.Zero
-                ? $"burst {run}/{repeats}: {students.Count} students at once (all sent back to back, the last {sendSpan.TotalMilliseconds:0.0} ms after the first)"
-                : $"burst {run}/{repeats}: {students.Count} students spread evenly over {window.TotalMilliseconds:0} ms ({students.Count / window.TotalSeconds:0} arrivals/s)", burst);
-            authSent += burst.Requests;
-            failures += burst.Failures;
-        }
+            for (var run = 1; run <= repeats; run++)
+            {
+                var sendSpan = TimeSpan.Zero;
+                var burst = await MeasureAsync(() => RawHttpClient.BurstAsync(burstClients, window, t => sendSpan = t));
+                Report(window == TimeSpan.Zero
+                    ? $"burst {run}/{repeats}: {students.Count} students at once (all sent back to back, the last {sendSpan.TotalMilliseconds:0.0} ms after the first)"
+                    : $"burst {run}/{repeats}: {students.Count} students spread evenly over {window.TotalMilliseconds:0} ms ({students.Count / window.TotalSeconds:0} arrivals/s)", burst);
+                authSent += burst.Requests;
+                failures += burst.Failures;
+            }
 
         // The same burst when every cookie was issued more than the stamp validation interval ago (students who signed
         // in before class): each first request checks the security stamp against the database and re-issues the cookie.
@@ -222,6 +222,9 @@ public static class AuthScenario
     /// For each student the auth cookie value the sign-in page would have issued <paramref name="issuedAgo"/> ago
     /// (hashing a thousand passwords would only time PBKDF2): the same ticket, protected with the console's own keys.
     /// </summary>
+    /// <summary>The claim type ASP.NET Core's cookie handler names a stored session by.</summary>
+    private const string SessionIdClaim = "Microsoft.AspNetCore.Authentication.Cookies-SessionId";
+
     private static async Task<string[]> MintCookiesAsync(BenchConsole console, IReadOnlyList<Student> students, TimeSpan issuedAgo)
     {
         await using var scope = console.Services.CreateAsyncScope();
@@ -232,8 +235,12 @@ public static class AuthScenario
         for (var i = 0; i < students.Count; i++)
         {
             var principal = await principals.CreateAsync(students[i].User);
-            var ticket = new AuthenticationTicket(principal, new AuthenticationProperties { IssuedUtc = issued, ExpiresUtc = issued.AddHours(1) }, IdentityConstants.ApplicationScheme);
-            cookies[i] = cookieOptions.TicketDataFormat.Protect(ticket);
+            var properties = new AuthenticationProperties { IssuedUtc = issued, ExpiresUtc = issued.AddHours(1) };
+            var ticket = new AuthenticationTicket(principal, properties, IdentityConstants.ApplicationScheme);
+            // The ticket is kept server-side (decision 0011); the cookie names its session, as the cookie handler's would.
+            var session = await cookieOptions.SessionStore!.StoreAsync(ticket);
+            var naming = new ClaimsPrincipal(new ClaimsIdentity([new Claim(SessionIdClaim, session)], IdentityConstants.ApplicationScheme));
+            cookies[i] = cookieOptions.TicketDataFormat.Protect(new AuthenticationTicket(naming, properties, IdentityConstants.ApplicationScheme));
         }
         return cookies;
     }
