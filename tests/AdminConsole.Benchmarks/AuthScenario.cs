@@ -222,6 +222,9 @@ public static class AuthScenario
     /// For each student the auth cookie value the sign-in page would have issued <paramref name="issuedAgo"/> ago
     /// (hashing a thousand passwords would only time PBKDF2): the same ticket, protected with the console's own keys.
     /// </summary>
+    /// <summary>The claim type ASP.NET Core's cookie handler names a stored session by.</summary>
+    private const string SessionIdClaim = "Microsoft.AspNetCore.Authentication.Cookies-SessionId";
+
     private static async Task<string[]> MintCookiesAsync(BenchConsole console, IReadOnlyList<Student> students, TimeSpan issuedAgo)
     {
         await using var scope = console.Services.CreateAsyncScope();
@@ -232,8 +235,12 @@ public static class AuthScenario
         for (var i = 0; i < students.Count; i++)
         {
             var principal = await principals.CreateAsync(students[i].User);
-            var ticket = new AuthenticationTicket(principal, new AuthenticationProperties { IssuedUtc = issued, ExpiresUtc = issued.AddHours(1) }, IdentityConstants.ApplicationScheme);
-            cookies[i] = cookieOptions.TicketDataFormat.Protect(ticket);
+            var properties = new AuthenticationProperties { IssuedUtc = issued, ExpiresUtc = issued.AddHours(1) };
+            var ticket = new AuthenticationTicket(principal, properties, IdentityConstants.ApplicationScheme);
+            // The ticket is kept server-side (decision 0011); the cookie names its session, as the cookie handler's would.
+            var session = await cookieOptions.SessionStore!.StoreAsync(ticket);
+            var naming = new ClaimsPrincipal(new ClaimsIdentity([new Claim(SessionIdClaim, session)], IdentityConstants.ApplicationScheme));
+            cookies[i] = cookieOptions.TicketDataFormat.Protect(new AuthenticationTicket(naming, properties, IdentityConstants.ApplicationScheme));
         }
         return cookies;
     }

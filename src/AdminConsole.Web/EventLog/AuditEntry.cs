@@ -77,6 +77,19 @@ public static class AuditKinds
     public const string UserLocked = "user.locked";
     public const string UserUnlocked = "user.unlocked";
     public const string UserPasswordReset = "user.password.reset";
+    public const string UserSessionsEnded = "user.sessions.ended";
+
+    // Changes users make to their own account (the account pages); an administrator's changes are the user.* kinds.
+    public const string AccountPasswordChanged = "account.password.changed";
+    public const string AccountPasswordAdded = "account.password.added";
+    public const string AccountPasswordRemoved = "account.password.removed";
+    public const string AccountEmailChanged = "account.email.changed";
+    public const string AccountUserNameChanged = "account.username.changed";
+    public const string AccountPhoneChanged = "account.phone.changed";
+    public const string AccountTwoFactorChanged = "account.twofactor.changed";
+    public const string AccountAuthenticatorReset = "account.authenticator.reset";
+    public const string AccountRecoveryCodesGenerated = "account.recoverycodes.generated";
+    public const string AccountDeleted = "account.deleted";
 
     public const string ClassCreated = "class.created";
     public const string ClassRenamed = "class.renamed";

@@ -1,43 +1,46 @@
 using System.Security.Claims;
 using System.Text.RegularExpressions;
-using AdminConsole.Web.Classes;
-using AdminConsole.Web.Data;
+using AdminConsole.Web.Memberships;
 using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.EntityFrameworkCore;
 
 namespace AdminConsole.Web.Live;
 
 /// <summary>
 /// The console's live channel at /hubs/console. Clients only listen (see <see cref="IConsoleClient"/>); what
-/// they hear is decided here, server-side, from roles and the class table on every connect: groups are lost on
-/// reconnect, and a group name is not a permission, so membership is recomputed rather than trusted.
+/// they hear is decided here, server-side, from roles and class memberships on every connect: groups are lost on
+/// reconnect, and a group name is not a permission, so membership is recomputed rather than trusted. What a
+/// connection was given is registered with <see cref="ConsoleConnections"/>, which closes it when that no longer holds.
 /// </summary>
 [Authorize(Policy = Policies.Console)]
-public sealed class ConsoleHub(AppDbContext db) : Hub<IConsoleClient>
+public sealed class ConsoleHub(MembershipCache memberships, ConsoleConnections connections) : Hub<IConsoleClient>
 {
     /// <summary>Admins and auditors (the event log's live feed sends ActivityAppended here).</summary>
     public const string ActivityGroup = ConsoleGroups.AllActivity;
 
     public override async Task OnConnectedAsync()
     {
-        var user = Context.User!;
-        await Groups.AddToGroupAsync(Context.ConnectionId, ConsoleGroups.Everyone);
-        if (user.IsInRole(Roles.Admin) || user.IsInRole(Roles.Auditor))
-            await Groups.AddToGroupAsync(Context.ConnectionId, ConsoleGroups.AllActivity);
-        else if (user.IsInRole(Roles.Teacher))
+        // The snapshot, not the cookie's roles: it is never older than the last saved change (or a minute), the same
+        // source the re-checks compare against, so a connection is never closed for a difference that was always there.
+        var snapshot = await memberships.GetAsync(Context.ConnectionAborted);
+        var groups = ConsoleConnections.GroupsOf(snapshot.Find(Context.User!.FindFirstValue(ClaimTypes.NameIdentifier)), snapshot);
+        if (groups.Count == 0)
         {
-            var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
-            var classIds = await db.ClassMemberships
-                .Where(m => m.UserId == userId && m.Role == ClassRole.Teacher && !m.Class!.Archived)
-                .Select(m => m.ClassId)
-                .ToListAsync(Context.ConnectionAborted);
-            foreach (var id in classIds)
-                await Groups.AddToGroupAsync(Context.ConnectionId, ConsoleGroups.Class(id));
+            Context.Abort();
+            return;
         }
+        foreach (var group in groups)
+            await Groups.AddToGroupAsync(Context.ConnectionId, group);
+        connections.Opened(Context, groups);
         await base.OnConnectedAsync();
         await Clients.Caller.Joined();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        connections.Closed(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
     }
 }
 

@@ -11,6 +11,8 @@ public static class LiveSetup
     {
         builder.Services.AddSignalR();
         builder.Services.AddSingleton<LivePublisher>();
+        builder.Services.AddSingleton<ConsoleConnections>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConsoleConnections>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LivePublisher>());
         // The features publish through interfaces they own; the live pages are one implementation of each.
         builder.Services.AddSingleton<IWebhookActivityNotifier>(sp => sp.GetRequiredService<LivePublisher>());

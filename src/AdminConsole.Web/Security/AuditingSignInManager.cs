@@ -30,6 +30,9 @@ public sealed class AuditingSignInManager(
             // Unknown account: nothing to lock, but an auditor wants to see guessing. Every account name is an email;
             // anything else is more likely a password typed into the wrong field, so it is not written down.
             var attempted = userName.Contains('@') ? Truncate(userName.Trim()) : "(not an email address)";
+            // The same work a wrong password costs (one verification by the same hasher), so the answer's timing does
+            // not tell which accounts exist.
+            UserManager.PasswordHasher.VerifyHashedPassword(new AppUser(), DummyHash(UserManager.PasswordHasher), password);
             await RecordAsync(AuditKinds.SignInFailed, new Actor(null, attempted), target: null, "unknown-user");
             return SignInResult.Failed;
         }
@@ -70,6 +73,12 @@ public sealed class AuditingSignInManager(
         audit.Add(db, kind, actor, target, new { ip = Context.Connection.RemoteIpAddress?.ToString(), detail = extra }, outcome: outcome);
         await db.SaveChangesAsync(Context.RequestAborted);
     }
+
+    private static string? _dummyHash;
+
+    /// <summary>A hash of a random password, made once by the console's own hasher (same algorithm and iterations).</summary>
+    private static string DummyHash(IPasswordHasher<AppUser> hasher) =>
+        _dummyHash ??= hasher.HashPassword(new AppUser(), Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
 
     private static string Truncate(string s) => s.Length <= 256 ? s : s[..256];
 }

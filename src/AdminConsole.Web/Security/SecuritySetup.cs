@@ -2,6 +2,8 @@ using AdminConsole.Web.Data;
 using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AdminConsole.Web.Security;
@@ -22,6 +24,7 @@ public static class SecuritySetup
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<AppDbContext>()
+            .AddUserManager<AuditingUserManager>()
             .AddSignInManager<AuditingSignInManager>();
         builder.Services.Configure<Microsoft.AspNetCore.Mvc.RazorPages.RazorPagesOptions>(o =>
             o.Conventions.AddAreaFolderApplicationModelConvention("Identity", "/", page => page.Filters.Add(new IdentityInputFilter())));
@@ -33,11 +36,14 @@ public static class SecuritySetup
         // Registered after AddDefaultIdentity, so it runs after the cookie handler's own post-configuration has
         // created the ticket format it wraps.
         builder.Services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
-            .PostConfigure<TimeProvider>((o, time) =>
+            .PostConfigure<TimeProvider, SessionStore>((o, time, sessions) =>
             {
                 if (o.TicketDataFormat is not CachedTicketFormat)
                     o.TicketDataFormat = new CachedTicketFormat(o.TicketDataFormat, time);
+                // The cookie names a server-side session; ending the session ends every copy of the cookie (0011).
+                o.SessionStore = sessions;
             });
+        builder.Services.AddSingleton<SessionStore>();
 
         // Locking or deleting an account, or changing its roles, renews its security stamp; sessions notice within a minute.
         builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
@@ -56,6 +62,12 @@ public static class SecuritySetup
                 return Task.CompletedTask;
             };
         });
+
+        // Sign-in attempts are limited per address; Identity UI's login page gets the policy by convention.
+        builder.Services.AddOptions<LoginRateLimit>().BindConfiguration(LoginRateLimit.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddRateLimiter(o => o.AddPolicy<string, LoginRateLimitPolicy>(LoginRateLimitPolicy.Name));
+        builder.Services.Configure<RazorPagesOptions>(o => o.Conventions.AddAreaPageApplicationModelConvention("Identity", "/Account/Login",
+            page => page.EndpointMetadata.Add(new EnableRateLimitingAttribute(LoginRateLimitPolicy.Name))));
 
         builder.Services.AddAuthorizationBuilder()
             // Everything needs a signed-in user unless it says otherwise (login, health, webhook, static files).

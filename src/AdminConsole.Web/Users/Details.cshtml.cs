@@ -1,5 +1,6 @@
 using AdminConsole.Web.Classes;
 using AdminConsole.Web.Data;
+using AdminConsole.Web.Security;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -7,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AdminConsole.Web.Users;
 
-public class DetailsModel(UserAdministration administration, UserManager<AppUser> users, AppDbContext db, TimeProvider time) : PageModel
+public class DetailsModel(UserAdministration administration, UserManager<AppUser> users, AppDbContext db, TimeProvider time, SessionStore sessions) : PageModel
 {
     [TempData]
     public string? StatusMessage { get; set; }
@@ -23,6 +24,7 @@ public class DetailsModel(UserAdministration administration, UserManager<AppUser
     public bool IsSelf { get; private set; }
     public DateTimeOffset? LockedUntil { get; private set; }
     public IReadOnlyList<(int Id, string Name, ClassRole Role, bool Archived)> Classes { get; private set; } = [];
+    public IReadOnlyList<UserSession> Sessions { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
@@ -41,7 +43,7 @@ public class DetailsModel(UserAdministration administration, UserManager<AppUser
         ChangeAsync(id, u => administration.SetRolesAsync(User, u, SelectedRoles.Distinct().ToList(), ct), u => $"Roles of {u.Email} saved.", ct);
 
     public Task<IActionResult> OnPostLockAsync(string id, CancellationToken ct) =>
-        ChangeAsync(id, u => administration.LockAsync(User, u, ct), u => $"{u.Email} is locked; their open sessions end within a minute.", ct);
+        ChangeAsync(id, u => administration.LockAsync(User, u, ct), u => $"{u.Email} is locked; their sessions have ended.", ct);
 
     public Task<IActionResult> OnPostUnlockAsync(string id, CancellationToken ct) =>
         ChangeAsync(id, u => administration.UnlockAsync(User, u, ct), u => $"{u.Email} is unlocked.", ct);
@@ -56,6 +58,12 @@ public class DetailsModel(UserAdministration administration, UserManager<AppUser
             return result;
         }, u => $"New password set for {u.Email}.", ct);
     }
+
+    public Task<IActionResult> OnPostEndSessionAsync(string id, string session, CancellationToken ct) =>
+        ChangeAsync(id, u => administration.EndSessionsAsync(User, u, session ?? "", ct), u => $"The session of {u.Email} has ended.", ct);
+
+    public Task<IActionResult> OnPostEndAllSessionsAsync(string id, CancellationToken ct) =>
+        ChangeAsync(id, u => administration.EndSessionsAsync(User, u, null, ct), u => $"Every session of {u.Email} has ended.", ct);
 
     private async Task<IActionResult> ChangeAsync(string id, Func<AppUser, Task<IdentityResult>> change, Func<AppUser, string> done, CancellationToken ct)
     {
@@ -77,6 +85,7 @@ public class DetailsModel(UserAdministration administration, UserManager<AppUser
         Classes = (await db.ClassMemberships.AsNoTracking().Where(m => m.UserId == id)
                 .Select(m => new { m.ClassId, m.Class!.Name, m.Role, m.Class.Archived }).ToListAsync(ct))
             .Select(m => (m.ClassId, m.Name, m.Role, m.Archived)).OrderBy(m => m.Name).ToList();
+        Sessions = await sessions.ListAsync(id, ct);
         return true;
     }
 }

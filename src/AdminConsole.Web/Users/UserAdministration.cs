@@ -2,6 +2,7 @@ using System.Security.Claims;
 using AdminConsole.Web.Classes;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Security;
 using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -13,7 +14,7 @@ namespace AdminConsole.Web.Users;
 /// audit entry (before/after as JSON), so an account change without its entry, or the reverse, cannot exist:
 /// UserManager saves on every call, and those saves join the transaction opened here.
 /// </summary>
-public sealed class UserAdministration(AppDbContext db, UserManager<AppUser> users, AuditTrail audit, TimeProvider time)
+public sealed class UserAdministration(AppDbContext db, UserManager<AppUser> users, AuditTrail audit, TimeProvider time, SessionStore sessions)
 {
     public async Task<IdentityResult> CreateAsync(ClaimsPrincipal actor, NewAccount account, CancellationToken ct = default)
     {
@@ -59,7 +60,7 @@ public sealed class UserAdministration(AppDbContext db, UserManager<AppUser> use
         if (adding.Count == 0 && removing.Count == 0)
             return IdentityResult.Success;
 
-        return await InTransactionAsync(async () =>
+        return await EndingSessionsAsync(user, InTransactionAsync(async () =>
         {
             var before = await SnapshotAsync(user);
             if (removing.Count > 0 && await users.RemoveFromRolesAsync(user, removing) is { Succeeded: false } removed) return removed;
@@ -72,7 +73,7 @@ public sealed class UserAdministration(AppDbContext db, UserManager<AppUser> use
             foreach (var role in adding)
                 audit.Add(db, AuditKinds.UserRoleAdded, Actor.From(actor), Target(user), new { role, before, after }, outcome: "success");
             return IdentityResult.Success;
-        }, ct);
+        }, ct), ct);
     }
 
     /// <summary>Locks the account until an administrator unlocks it, and ends its sessions.</summary>
@@ -80,7 +81,7 @@ public sealed class UserAdministration(AppDbContext db, UserManager<AppUser> use
     {
         if (IsSelf(actor, user))
             return Refuse("You cannot lock your own account.");
-        return await InTransactionAsync(async () =>
+        return await EndingSessionsAsync(user, InTransactionAsync(async () =>
         {
             var before = await SnapshotAsync(user);
             if (await users.SetLockoutEnabledAsync(user, true) is { Succeeded: false } enabled) return enabled;
@@ -88,7 +89,7 @@ public sealed class UserAdministration(AppDbContext db, UserManager<AppUser> use
             await users.UpdateSecurityStampAsync(user);
             audit.Add(db, AuditKinds.UserLocked, Actor.From(actor), Target(user), new { before, after = await SnapshotAsync(user) }, outcome: "success");
             return IdentityResult.Success;
-        }, ct);
+        }, ct), ct);
     }
 
     public async Task<IdentityResult> UnlockAsync(ClaimsPrincipal actor, AppUser user, CancellationToken ct = default) =>
@@ -103,20 +104,20 @@ public sealed class UserAdministration(AppDbContext db, UserManager<AppUser> use
 
     /// <summary>Replaces the password (the new one is never written to the audit trail) and ends the user's sessions.</summary>
     public async Task<IdentityResult> ResetPasswordAsync(ClaimsPrincipal actor, AppUser user, string newPassword, CancellationToken ct = default) =>
-        await InTransactionAsync(async () =>
+        await EndingSessionsAsync(user, InTransactionAsync(async () =>
         {
             var token = await users.GeneratePasswordResetTokenAsync(user);
             if (await users.ResetPasswordAsync(user, token, newPassword) is { Succeeded: false } reset) return reset;
             audit.Add(db, AuditKinds.UserPasswordReset, Actor.From(actor), Target(user), new { user = await SnapshotAsync(user) }, outcome: "success");
             return IdentityResult.Success;
-        }, ct);
+        }, ct), ct);
 
     /// <summary>Deletes the account; its class memberships go with it (cascade). Audit entries keep its id and email.</summary>
     public async Task<IdentityResult> DeleteAsync(ClaimsPrincipal actor, AppUser user, CancellationToken ct = default)
     {
         if (IsSelf(actor, user))
             return Refuse("You cannot delete your own account.");
-        return await InTransactionAsync(async () =>
+        return await EndingSessionsAsync(user, InTransactionAsync(async () =>
         {
             var before = await SnapshotAsync(user);
             var classes = await db.ClassMemberships.Where(m => m.UserId == user.Id)
@@ -124,7 +125,23 @@ public sealed class UserAdministration(AppDbContext db, UserManager<AppUser> use
             if (await users.DeleteAsync(user) is { Succeeded: false } deleted) return deleted;
             audit.Add(db, AuditKinds.UserDeleted, Actor.From(actor), Target(user), new { before, after = (UserSnapshot?)null, classes }, outcome: "success");
             return IdentityResult.Success;
-        }, ct);
+        }, ct), ct);
+    }
+
+    /// <summary>Ends one of the user's sessions (by its <see cref="UserSession.Handle"/>) or all of them (null), now.</summary>
+    public async Task<IdentityResult> EndSessionsAsync(ClaimsPrincipal actor, AppUser user, string? handle, CancellationToken ct = default)
+    {
+        int ended;
+        if (handle is null)
+            ended = await sessions.EndAllAsync(user.Id, ct);
+        else
+            ended = await sessions.EndAsync(user.Id, handle, ct) ? 1 : 0;
+        if (ended == 0)
+            return Refuse(handle is null ? "There was no open session." : "That session has already ended.");
+        audit.Add(db, AuditKinds.UserSessionsEnded, Actor.From(actor), Target(user),
+            new { ended, session = handle ?? "all" }, outcome: "success");
+        await db.SaveChangesAsync(ct);
+        return IdentityResult.Success;
     }
 
     public static bool IsSelf(ClaimsPrincipal actor, AppUser user) =>
@@ -136,6 +153,18 @@ public sealed class UserAdministration(AppDbContext db, UserManager<AppUser> use
         user.Id, user.Email, user.DisplayName,
         [.. (await users.GetRolesAsync(user)).Order(StringComparer.Ordinal)],
         user.LockoutEnd is { } end && end > time.GetUtcNow() ? end.UtcDateTime : null);
+
+    /// <summary>
+    /// Ends the user's sessions once the change has committed (outside its transaction: the session table is written
+    /// from its own connection). Should that fail, the renewed security stamp still ends them within a minute.
+    /// </summary>
+    private async Task<IdentityResult> EndingSessionsAsync(AppUser user, Task<IdentityResult> change, CancellationToken ct)
+    {
+        var result = await change;
+        if (result.Succeeded)
+            await sessions.EndAllAsync(user.Id, ct);
+        return result;
+    }
 
     private async Task<IdentityResult> InTransactionAsync(Func<Task<IdentityResult>> change, CancellationToken ct)
     {

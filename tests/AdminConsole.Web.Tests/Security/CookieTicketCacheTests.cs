@@ -196,15 +196,20 @@ public class CookieTicketCacheTests(CookieTicketCacheTests.FakeClockConsole cons
 
     private sealed class IdentityValidatorRequested : Exception;
 
-    /// <summary>The cookie the sign-in page would issue for <paramref name="user"/>, protected with the console's own keys.</summary>
+    /// <summary>
+    /// The cookie the sign-in page would issue for <paramref name="user"/>: a session stored server-side, and a cookie
+    /// naming it (the claim type the cookie handler uses), protected with the console's own keys.
+    /// </summary>
     private async Task<string> MintCookieAsync(AppUser user)
     {
         await using var scope = console.Services.CreateAsyncScope();
         var principal = await scope.ServiceProvider.GetRequiredService<IUserClaimsPrincipalFactory<AppUser>>().CreateAsync(user);
         var options = console.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(IdentityConstants.ApplicationScheme);
         var now = console.Time.GetUtcNow();
-        return options.TicketDataFormat.Protect(new AuthenticationTicket(principal,
-            new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = now.AddHours(1) }, IdentityConstants.ApplicationScheme));
+        var properties = new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = now.AddHours(1) };
+        var session = await options.SessionStore!.StoreAsync(new AuthenticationTicket(principal, properties, IdentityConstants.ApplicationScheme));
+        var naming = new ClaimsPrincipal(new ClaimsIdentity([new Claim("Microsoft.AspNetCore.Authentication.Cookies-SessionId", session)], IdentityConstants.ApplicationScheme));
+        return options.TicketDataFormat.Protect(new AuthenticationTicket(naming, properties, IdentityConstants.ApplicationScheme));
     }
 
     private async Task<HttpStatusCode> PostWithCookieAsync(string cookie)

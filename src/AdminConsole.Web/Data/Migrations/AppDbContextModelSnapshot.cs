@@ -87,7 +87,7 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("UserId");
 
-                    b.ToTable("ClassMemberships");
+                    b.ToTable("ClassMemberships", (string)null);
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Classes.SchoolClass", b =>
@@ -111,7 +111,7 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("Name");
 
-                    b.ToTable("Classes");
+                    b.ToTable("Classes", (string)null);
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Compose.SentEvent", b =>
@@ -429,7 +429,7 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("Occupied", "Channel");
 
-                    b.ToTable("ChannelStates");
+                    b.ToTable("ChannelStates", (string)null);
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Occupancy.PresenceMember", b =>
@@ -455,7 +455,45 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("Present", "Channel");
 
-                    b.ToTable("PresenceMembers");
+                    b.ToTable("PresenceMembers", (string)null);
+                });
+
+            modelBuilder.Entity("AdminConsole.Web.Security.UserSession", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ExpiresUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IpAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("LastSeenUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Ticket")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("UserSessions", (string)null);
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Webhooks.ReceivedWebhookEvent", b =>
@@ -547,7 +585,7 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("ReceivedMs");
 
-                    b.ToTable("WebhookBatches");
+                    b.ToTable("WebhookBatches", (string)null);
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Webhooks.WebhookRejection", b =>
@@ -587,7 +625,7 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("ReceivedMs");
 
-                    b.ToTable("WebhookRejections");
+                    b.ToTable("WebhookRejections", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
@@ -750,6 +788,15 @@ namespace AdminConsole.Web.Data.Migrations
                     b.Navigation("Class");
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("AdminConsole.Web.Security.UserSession", b =>
+                {
+                    b.HasOne("AdminConsole.Web.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Webhooks.ReceivedWebhookEvent", b =>
