@@ -125,7 +125,11 @@ public sealed class AuditChainVerifier(AppDbContext db)
             var message = breaks.Count == 1 ? first.Message
                 : $"{first.Message} {(moreBreaks ? "More than " + MaxBreaksReported : breaks.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))} broken places in all.";
             return new ChainVerdict(false, state.CheckpointId, first.Id - 1, checkedCount, first.Id, message,
-                Convert.ToHexStringLower(state.HeadHash), clock.Elapsed) { Breaks = breaks, MoreBreaks = moreBreaks };
+                Convert.ToHexStringLower(state.HeadHash), clock.Elapsed)
+            {
+                Breaks = breaks,
+                MoreBreaks = moreBreaks,
+            };
         }
 
         var intact = state.HeadId == 0

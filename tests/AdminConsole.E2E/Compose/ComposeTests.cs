@@ -89,7 +89,7 @@ public class ComposeTests : IClassFixture<ComposeConsole>, IClassFixture<Chromiu
 
         await page.GetByTestId("send").ClickAsync();
         var confirm = page.GetByTestId("confirm-classes");
-        await Expect(confirm).ToContainTextAsync("This goes to 2 classes: Physics 7A, History 8B.");
+        await Expect(confirm).ToContainTextAsync("This goes to 2 classes: History 8B, Physics 7A.");
         await confirm.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
         await Expect(confirm).ToHaveCountAsync(0);
         Assert.Equal(before, console.Api.Requests.Count);
