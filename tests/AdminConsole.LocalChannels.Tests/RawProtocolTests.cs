@@ -39,9 +39,14 @@ public sealed class RawProtocolTests
         await sender.SendAsync(new { @event = "client-URGENT", channel = "private-class-1", data = new { text = "exam moved to 7am" } });
         var error = await sender.ExpectAsync("pusher:error");
         Assert.Contains("enable this feature", error.GetProperty("data").GetString());
-        // Nothing reached the class: the next frame the other member gets is the answer to its own ping.
+        // Nothing reached the class: up to the answer to its own ping, the other member got no client event.
         await other.SendAsync(new { @event = "pusher:ping", data = new { } });
-        Assert.Equal("pusher:pong", (await other.ReceiveAsync()).GetProperty("event").GetString());
+        string? name;
+        do
+        {
+            name = (await other.ReceiveAsync()).GetProperty("event").GetString();
+            Assert.NotEqual("client-URGENT", name);
+        } while (name != "pusher:pong");
     }
 
     [Fact]
