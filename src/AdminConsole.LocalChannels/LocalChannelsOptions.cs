@@ -18,7 +18,11 @@ public sealed class LocalChannelsOptions
     /// <summary>How long a silent client gets to answer our <c>pusher:ping</c> before we close it with 4201.</summary>
     public TimeSpan PongTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    public bool ClientEventsEnabled { get; set; } = true;
+    /// <summary>
+    /// Client events (<c>client-*</c>, sent by one browser to the others on a channel) are off unless an operator
+    /// turns them on, as on a new Pusher app: on by default, any student could broadcast to their class.
+    /// </summary>
+    public bool ClientEventsEnabled { get; set; }
     public int ClientEventsPerSecond { get; set; } = 10;
     public int MaxPresenceMembers { get; set; } = 100;
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromMinutes(30);

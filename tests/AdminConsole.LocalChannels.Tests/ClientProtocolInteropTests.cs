@@ -67,7 +67,7 @@ public sealed partial class ClientProtocolInteropTests
     [Fact]
     public async Task Client_events_are_relayed_to_others_only_and_rate_limited()
     {
-        await using var s = await ServerUnderTest.StartAsync();
+        await using var s = await ServerUnderTest.StartAsync(o => o.ClientEventsEnabled = true);
         var r = await RunAsync(s, "client-events.mjs");
 
         Assert.Contains(Events(r.GetProperty("seenB")), e => e.Event == "client-hello" && e.Data.Contains("alice"));

@@ -24,6 +24,32 @@ public sealed class RawProtocolTests
     }
 
     [Fact]
+    public async Task Client_events_are_refused_unless_the_operator_turns_them_on()
+    {
+        await using var s = await ServerUnderTest.StartAsync();
+        var signer = new SubscriptionSigner(ServerUnderTest.Key, ServerUnderTest.Secret);
+        await using var sender = await RawClient.ConnectEstablishedAsync(s.Port, ServerUnderTest.Key);
+        await using var other = await RawClient.ConnectEstablishedAsync(s.Port, ServerUnderTest.Key);
+        foreach (var c in new[] { sender, other })
+        {
+            await c.SendAsync(new { @event = "pusher:subscribe", data = new { channel = "private-class-1", auth = signer.AuthorizeChannel(c.SocketId, "private-class-1").Auth } });
+            await c.ExpectAsync("pusher_internal:subscription_succeeded", "private-class-1");
+        }
+
+        await sender.SendAsync(new { @event = "client-URGENT", channel = "private-class-1", data = new { text = "exam moved to 7am" } });
+        var error = await sender.ExpectAsync("pusher:error");
+        Assert.Contains("enable this feature", error.GetProperty("data").GetString());
+        // Nothing reached the class: up to the answer to its own ping, the other member got no client event.
+        await other.SendAsync(new { @event = "pusher:ping", data = new { } });
+        string? name;
+        do
+        {
+            name = (await other.ReceiveAsync()).GetProperty("event").GetString();
+            Assert.NotEqual("client-URGENT", name);
+        } while (name != "pusher:pong");
+    }
+
+    [Fact]
     public async Task Connection_established_carries_socket_id_and_activity_timeout_and_ping_gets_pong()
     {
         await using var s = await ServerUnderTest.StartAsync();

@@ -29,6 +29,24 @@
     const checkboxes = () => Array.from(list.querySelectorAll('input[type=checkbox]'));
     const selectedChannels = () => checkboxes().filter((c) => c.checked).map((c) => c.value);
 
+    // --- simple or advanced ----------------------------------------------------------------------------------
+    // Simple (the default): classes and people, an announcement. Advanced: Pusher's channel names and kinds, the
+    // event name and raw JSON. Leaving Advanced drops what only it could pick, so nothing hidden gets sent.
+    const pageRoot = $('compose-page');
+    const advanced = $('advanced');
+    advanced.addEventListener('change', () => {
+        pageRoot.classList.toggle('compose-simple', !advanced.checked);
+        if (!advanced.checked) {
+            for (const box of checkboxes()) if (box.dataset.advanced || box.id.startsWith('ch-custom-')) box.checked = false;
+            if (template.value !== 'announcement') {
+                template.value = 'announcement';
+                template.dispatchEvent(new Event('change'));
+            }
+            eventName.value = 'announcement';
+        }
+        update();
+    });
+
     // --- channels -------------------------------------------------------------------------------------------
     search.addEventListener('input', () => {
         const q = search.value.trim().toLowerCase();
@@ -216,12 +234,58 @@
         if (response.ok) holder.innerHTML = await response.text();
     }
 
+    /** The classes the selected class channels reach, by name. */
+    function selectedClasses() {
+        const names = new Map();
+        for (const box of checkboxes().filter((c) => c.checked && c.dataset.classId)) {
+            names.set(box.dataset.classId, box.dataset.label.replace(/^Everyone in /, '').replace(/ \((presence|encrypted)\)$/, ''));
+        }
+        return [...names.values()];
+    }
+
+    /** Asks, in the page, before one send reaches several classes; resolves true to go ahead. */
+    function confirmClasses(classes) {
+        return new Promise((resolve) => {
+            const div = document.createElement('div');
+            div.className = 'alert alert-warning mb-0';
+            div.dataset.testid = 'confirm-classes';
+            const text = document.createElement('div');
+            text.textContent = `This goes to ${classes.length} classes: ${classes.join(', ')}.`;
+            const yes = document.createElement('button');
+            yes.type = 'button';
+            yes.className = 'btn btn-sm btn-warning me-2 mt-2';
+            yes.textContent = `Send to ${classes.length} classes`;
+            const no = document.createElement('button');
+            no.type = 'button';
+            no.className = 'btn btn-sm btn-outline-secondary mt-2';
+            no.textContent = 'Cancel';
+            yes.addEventListener('click', () => { result.replaceChildren(); resolve(true); });
+            no.addEventListener('click', () => { result.replaceChildren(); resolve(false); });
+            div.append(text, yes, no);
+            result.replaceChildren(div);
+            yes.focus();
+        });
+    }
+
+    /** After a successful send: nothing left selected or typed that a second click could send again. */
+    function clearForm() {
+        for (const box of checkboxes()) box.checked = false;
+        title.value = '';
+        body.value = '';
+        level.value = 'info';
+        search.value = '';
+        search.dispatchEvent(new Event('input'));
+        fromTemplate();
+    }
+
     form.addEventListener('submit', async (e) => {
         e.preventDefault();
         clearFieldErrors();
         const parsed = parsePayload();
         const channels = selectedChannels();
         if (parsed.error || channels.length === 0) return update();
+        const classes = selectedClasses();
+        if (classes.length > 1 && !(await confirmClasses(classes))) return update();
 
         sendButton.disabled = true;
         result.replaceChildren();
@@ -249,6 +313,7 @@
         }
         if (failures.length === 0) {
             say('success', [`Sent "${eventName.value.trim()}" to ${sent.length} channel(s).`]);
+            clearForm();
         } else {
             say(sent.length > 0 ? 'warning' : 'danger', [
                 ...(sent.length > 0 ? [`Sent to ${sent.length} channel(s), but:`] : []),
@@ -257,6 +322,7 @@
         }
         await refreshHistory();
         update();
+        result.focus();
     });
 
     fromTemplate();

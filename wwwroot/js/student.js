@@ -47,7 +47,21 @@
         urgent: ['Urgent', 'border-danger', 'text-bg-danger'],
     };
 
+    // A send stored in the last minute may be on the page already (rendered by the server) and arrive live as
+    // well: show it once. Matched on event and exact data; each stored one absorbs one live arrival.
+    function alreadyShown(eventName, data) {
+        const raw = typeof data === 'string' ? data : JSON.stringify(data);
+        for (const item of list.querySelectorAll('[data-recent]')) {
+            if (item.dataset.event === eventName && item.dataset.recent === raw) {
+                delete item.dataset.recent;
+                return true;
+            }
+        }
+        return false;
+    }
+
     function show(source, eventName, data, encrypted) {
+        if (alreadyShown(eventName, data)) return;
         const announcement = eventName === 'announcement' && data && typeof data === 'object';
         const [levelText, border, badgeCss] = (announcement && levels[data.level]) || levels.info;
 
@@ -80,8 +94,7 @@
         head.append(title, badges);
 
         const body = document.createElement(announcement ? 'p' : 'pre');
-        body.className = announcement ? 'mb-1' : 'mb-1 small';
-        body.style.whiteSpace = 'pre-wrap';
+        body.className = announcement ? 'mb-1 text-pre-wrap' : 'mb-1 small text-pre-wrap';
         body.dataset.field = 'body';
         body.textContent = announcement ? (data.body || '') : (typeof data === 'string' ? data : JSON.stringify(data, null, 2));
 
@@ -102,16 +115,76 @@
     function listen(channel, source, encrypted) {
         channel.bind_global((eventName, data) => {
             if (eventName.startsWith('pusher:') || eventName.startsWith('pusher_internal:')) return;
+            // Client events come from other browsers, not from a teacher: shown apart (peerMessage), never as announcements.
+            if (eventName.startsWith('client-')) return;
             show(source, eventName, data, encrypted);
         });
     }
 
-    function classError(cls, channelName, error) {
+    // --- client events ----------------------------------------------------------------------------------------
+    // Only reach this page when an operator has turned client events on. The raw message carries the sender's
+    // user id on presence channels (the protocol gives none on private ones), which bind_global does not pass on.
+    const peerCard = document.querySelector('[data-testid=peer-messages-card]');
+    const peerList = document.getElementById('peer-messages');
+    const labels = new Map([[mine.publicChannel, 'Whole school'], [mine.userChannel, 'Just you']]);
+    for (const cls of mine.classes) {
+        for (const name of [cls.privateChannel, cls.presenceChannel]) labels.set(name, cls.name);
+    }
+
+    function peerMessage(message) {
+        if (!peerList || !message || typeof message.event !== 'string' || !message.event.startsWith('client-')) return;
+        let sender = 'unknown sender';
+        if (message.user_id) {
+            const presence = mine.classes.find((c) => c.presenceChannel === message.channel);
+            const member = presence && pusher.channel(presence.presenceChannel) && pusher.channel(presence.presenceChannel).members.get(message.user_id);
+            sender = (member && member.info && member.info.name) || message.user_id;
+        }
+        const item = document.createElement('article');
+        item.className = 'border rounded p-2 bg-light';
+        item.dataset.testid = 'peer-message';
+        item.dataset.source = message.channel || '';
+        item.dataset.event = message.event;
+        const head = document.createElement('div');
+        head.className = 'small';
+        const who = document.createElement('strong');
+        who.dataset.field = 'sender';
+        who.textContent = sender;
+        head.append(who, ` · ${labels.get(message.channel) || message.channel} · `);
+        const name = document.createElement('code');
+        name.textContent = message.event;
+        head.append(name);
+        const body = document.createElement('pre');
+        body.className = 'mb-0 small text-pre-wrap';
+        body.dataset.field = 'body';
+        body.textContent = typeof message.data === 'string' ? message.data : JSON.stringify(message.data, null, 2);
+        item.append(head, body);
+        peerList.prepend(item);
+        while (peerList.children.length > MAX_SHOWN) peerList.lastElementChild.remove();
+        peerCard.hidden = false;
+    }
+    pusher.connection.bind('message', peerMessage);
+
+    // Per class, the channels that could not be joined and why; the card shows them until each is joined.
+    const failures = new Map();
+
+    function renderClassError(cls) {
         const el = document.querySelector(`[data-class-id="${cls.id}"] [data-class-error]`);
         if (!el) return;
-        el.hidden = false;
+        const failed = failures.get(cls.id) || new Map();
+        el.hidden = failed.size === 0;
+        el.textContent = [...failed.values()].join(' ');
+    }
+
+    function clearClassError(cls, channelName) {
+        const failed = failures.get(cls.id);
+        if (failed && failed.delete(channelName)) renderClassError(cls);
+    }
+
+    function classError(cls, channelName, error) {
         const status = error && error.status ? ` (${error.status})` : '';
-        el.textContent = `Could not join ${channelName}${status}. Announcements to it will not reach you; reload to retry.`;
+        if (!failures.has(cls.id)) failures.set(cls.id, new Map());
+        failures.get(cls.id).set(channelName, `Could not join ${channelName}${status}. Announcements to it will not reach you until it is joined again (automatically when the connection recovers, or reload).`);
+        renderClassError(cls);
     }
 
     // --- presence -------------------------------------------------------------------------------------------
@@ -153,10 +226,12 @@
         const priv = pusher.subscribe(cls.privateChannel);
         listen(priv, { channel: cls.privateChannel, label: cls.name }, false);
         priv.bind('pusher:subscription_error', (e) => classError(cls, cls.privateChannel, e));
+        // pusher-js resubscribes by itself after a reconnect: once it succeeds, the earlier error no longer holds.
+        priv.bind('pusher:subscription_succeeded', () => clearClassError(cls, cls.privateChannel));
 
         const presence = pusher.subscribe(cls.presenceChannel);
         listen(presence, { channel: cls.presenceChannel, label: cls.name }, false);
-        presence.bind('pusher:subscription_succeeded', () => renderMembers(cls, presence));
+        presence.bind('pusher:subscription_succeeded', () => { clearClassError(cls, cls.presenceChannel); renderMembers(cls, presence); });
         presence.bind('pusher:member_added', () => renderMembers(cls, presence));
         presence.bind('pusher:member_removed', () => renderMembers(cls, presence));
         presence.bind('pusher:subscription_error', (e) => classError(cls, cls.presenceChannel, e));
@@ -165,6 +240,7 @@
             const encrypted = pusher.subscribe(cls.encryptedChannel);
             listen(encrypted, { channel: cls.encryptedChannel, label: cls.name }, true);
             encrypted.bind('pusher:subscription_error', (e) => classError(cls, cls.encryptedChannel, e));
+            encrypted.bind('pusher:subscription_succeeded', () => clearClassError(cls, cls.encryptedChannel));
         }
     }
 

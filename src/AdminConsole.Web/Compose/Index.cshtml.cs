@@ -16,6 +16,14 @@ public class IndexModel(SendableChannels sendable, AppDbContext db, EventSender 
     public const int PageSize = 25;
 
     public IReadOnlyList<ChannelChoice> Choices { get; private set; } = [];
+
+    /// <summary>The class whose "Everyone in …" is ticked when the page opens (the teacher home's "Announce" button).</summary>
+    public int? PreselectedClass { get; private set; }
+
+    /// <summary>A channel as people know it ("Everyone in Physics 7A"); null for one the picker does not offer.</summary>
+    public string? LabelOf(string channel) => _labels.GetValueOrDefault(channel);
+
+    private Dictionary<string, string> _labels = [];
     public IReadOnlyList<SentEvent> History { get; private set; } = [];
     /// <summary>Keyset cursor of the next (older) history page, if there is one.</summary>
     public long? OlderThan { get; private set; }
@@ -30,9 +38,9 @@ public class IndexModel(SendableChannels sendable, AppDbContext db, EventSender 
     [TempData] public string? StatusMessage { get; set; }
     [TempData] public bool StatusIsError { get; set; }
 
-    public async Task OnGetAsync(long? before, CancellationToken cancellationToken)
+    public async Task OnGetAsync(long? before, [FromQuery(Name = "class")] int? classId, CancellationToken cancellationToken)
     {
-        Choices = await sendable.ListAsync(User, cancellationToken);
+        PreselectedClass = classId;
         await LoadHistoryAsync(before, cancellationToken);
     }
 
@@ -55,6 +63,8 @@ public class IndexModel(SendableChannels sendable, AppDbContext db, EventSender 
 
     private async Task LoadHistoryAsync(long? before, CancellationToken cancellationToken)
     {
+        Choices = await sendable.ListAsync(User, cancellationToken);
+        _labels = Choices.GroupBy(c => c.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Label, StringComparer.Ordinal);
         var query = db.SentEvents.AsNoTracking();
         if (!IsAdmin)
         {

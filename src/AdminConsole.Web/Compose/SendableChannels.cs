@@ -16,7 +16,12 @@ namespace AdminConsole.Web.Compose;
 /// </summary>
 public sealed class SendableChannels(MembershipCache cache, PusherApp pusher)
 {
-    /// <summary>The channels offered in the compose page's picker.</summary>
+    /// <summary>
+    /// The channels offered in the compose page's picker, in the people's words: "Everyone in Physics 7A" (the
+    /// class's private channel), "Sam Student (Physics 7A)" (the student's private-user channel). The other kinds
+    /// (presence and encrypted class channels, role channels) are <see cref="ChannelChoice.Advanced"/>: shown only
+    /// when the sender asks for channel names.
+    /// </summary>
     public async Task<IReadOnlyList<ChannelChoice>> ListAsync(ClaimsPrincipal principal, CancellationToken cancellationToken = default)
     {
         var snapshot = await cache.GetAsync(cancellationToken);
@@ -26,25 +31,31 @@ public sealed class SendableChannels(MembershipCache cache, PusherApp pusher)
 
         if (user.IsAdmin)
         {
-            choices.Add(new(ChannelNames.Public, "Everyone (public)", "General"));
+            choices.Add(new(ChannelNames.Public, "Everyone in the school", "General"));
             foreach (var role in Roles.All)
-                choices.Add(new(ChannelNames.PresenceRole(role), $"Online {role.ToLowerInvariant()}s", "Roles"));
+                choices.Add(new(ChannelNames.PresenceRole(role), $"{role}s online now", "Roles", Advanced: true));
         }
 
-        foreach (var cls in snapshot.Classes.Values.Where(c => !c.Archived).OrderBy(c => c.Name, StringComparer.CurrentCultureIgnoreCase))
+        var classes = snapshot.Classes.Values.Where(c => !c.Archived && (user.IsAdmin || Teaches(user, c.Id)))
+            .OrderBy(c => c.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
+        foreach (var cls in classes)
         {
-            if (!user.IsAdmin && !Teaches(user, cls.Id)) continue;
-            choices.Add(new(ChannelNames.PrivateClass(cls.Id), $"{cls.Name}", "Classes"));
-            choices.Add(new(ChannelNames.PresenceClass(cls.Id), $"{cls.Name} (presence)", "Classes"));
+            choices.Add(new(ChannelNames.PrivateClass(cls.Id), $"Everyone in {cls.Name}", "Classes", ClassId: cls.Id));
+            choices.Add(new(ChannelNames.PresenceClass(cls.Id), $"{cls.Name} (presence)", "Classes", Advanced: true, ClassId: cls.Id));
             if (pusher.HasEncryptionKey)
-                choices.Add(new(ChannelNames.PrivateEncryptedClass(cls.Id), $"{cls.Name} (encrypted)", "Classes"));
+                choices.Add(new(ChannelNames.PrivateEncryptedClass(cls.Id), $"{cls.Name} (encrypted)", "Classes", Advanced: true, ClassId: cls.Id));
         }
 
         var people = user.IsAdmin
             ? snapshot.Users.Values
             : snapshot.Users.Values.Where(u => StudentOfTaughtClass(user, u, snapshot));
         foreach (var person in people.OrderBy(u => u.DisplayName, StringComparer.CurrentCultureIgnoreCase))
-            choices.Add(new(ChannelNames.PrivateUser(person.Id), $"{person.DisplayName} ({person.Email})", "People"));
+        {
+            // A student is known by their classes (the ones this sender may see), anyone else by their email.
+            var theirClasses = classes.Where(c => person.Classes.TryGetValue(c.Id, out var r) && r == ClassRole.Student).Select(c => c.Name).ToList();
+            var label = theirClasses.Count > 0 ? $"{person.DisplayName} ({string.Join(", ", theirClasses)})" : $"{person.DisplayName} ({person.Email})";
+            choices.Add(new(ChannelNames.PrivateUser(person.Id), label, "People"));
+        }
         return choices;
     }
 
@@ -82,5 +93,5 @@ public sealed class SendableChannels(MembershipCache cache, PusherApp pusher)
             && snapshot.Classes.TryGetValue(m.Key, out var cls) && !cls.Archived);
 }
 
-/// <summary>One entry of the channel picker.</summary>
-public sealed record ChannelChoice(string Name, string Label, string Group);
+/// <summary>One entry of the channel picker; <paramref name="ClassId"/> is the class a class channel belongs to.</summary>
+public sealed record ChannelChoice(string Name, string Label, string Group, bool Advanced = false, int? ClassId = null);

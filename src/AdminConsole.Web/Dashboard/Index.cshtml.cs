@@ -17,6 +17,9 @@ public class IndexModel(AppDbContext db, TimeProvider time) : PageModel
         // Students have no console; their home is their classes page.
         if (User.IsInRole(Roles.Student) && !User.IsInRole(Roles.Admin))
             return RedirectToPage("/Student/Index");
+        // A teacher's home is about their classes, not webhook counters and setup steps (those stay for admins).
+        if (User.IsInRole(Roles.Teacher) && !User.IsInRole(Roles.Admin))
+            return RedirectToPage("/Dashboard/Teacher");
         Figures = await DashboardQueries.FiguresAsync(db, time, ct);
         return Page();
     }

@@ -179,6 +179,30 @@ public static class AuditChain
         return sha.GetHashAndReset();
     }
 
+    /// <summary>
+    /// Replaces lone UTF-16 surrogates in every text field with U+FFFD, as <see cref="Encoding.UTF8"/> does when
+    /// hashing, so the stored text is exactly the text that was sealed. Without it a lone surrogate (a signed
+    /// webhook's channel name "private-x\ud800" is enough) is hashed as U+FFFD but stored by SQLite as other
+    /// bytes, and the untampered entry fails verification for good. Replacing rather than refusing: the text comes
+    /// from many writers (webhooks Pusher has signed among them), and refusing would lose the whole delivery.
+    /// </summary>
+    internal static void MakeWellFormed(AuditEntry e)
+    {
+        e.Kind = WellFormed(e.Kind)!;
+        e.ActorId = WellFormed(e.ActorId);
+        e.ActorName = WellFormed(e.ActorName)!;
+        e.Channel = WellFormed(e.Channel);
+        e.EventName = WellFormed(e.EventName);
+        e.Outcome = WellFormed(e.Outcome);
+        e.Target = WellFormed(e.Target);
+        e.Data = WellFormed(e.Data);
+    }
+
+    internal static string? WellFormed(string? value) =>
+        value is null || value.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0
+            ? value // the common case: no surrogates at all, nothing to check
+            : Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(value));
+
     private static void WriteInt64(ArrayBufferWriter<byte> buffer, long value)
     {
         BinaryPrimitives.WriteInt64BigEndian(buffer.GetSpan(8), value);

@@ -14,15 +14,30 @@ public sealed record ChainVerdict(
     long? FirstBadId,
     string Message,
     string HeadHashHex,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>Every broken place found, in Id order, at most <see cref="AuditChainVerifier.MaxBreaksReported"/>.</summary>
+    public IReadOnlyList<ChainBreak> Breaks { get; init; } = [];
+
+    /// <summary>True when more breaks exist than <see cref="Breaks"/> lists.</summary>
+    public bool MoreBreaks { get; init; }
+}
+
+/// <summary>One broken place in the chain: an entry that does not match its seal, or a run of missing entries.</summary>
+public sealed record ChainBreak(long Id, string Message);
 
 /// <summary>
 /// Walks the hash chain from the retention checkpoint to the head in Id order, in batches, and reports either
-/// "intact up to entry N" or the first entry whose content or position no longer matches what was sealed.
+/// "intact up to entry N" or every entry whose content or position no longer matches what was sealed (the first
+/// one leads the verdict). The walk goes on after a break, trusting each stored hash as the next link, so one
+/// altered entry cannot hide later tampering.
 /// </summary>
 public sealed class AuditChainVerifier(AppDbContext db)
 {
     public const int DefaultBatchSize = 5_000;
+
+    /// <summary>A log rewritten wholesale would otherwise list every entry; the first hundred say enough.</summary>
+    public const int MaxBreaksReported = 100;
 
     public async Task<ChainVerdict> VerifyAsync(int batchSize = DefaultBatchSize, CancellationToken ct = default)
     {
@@ -55,9 +70,14 @@ public sealed class AuditChainVerifier(AppDbContext db)
         var prev = state.CheckpointHash;
         var expectedId = state.CheckpointId + 1;
         long checkedCount = 0;
+        var breaks = new List<ChainBreak>();
+        var moreBreaks = false;
 
-        ChainVerdict Broken(long badId, string why) => new(false, state.CheckpointId, badId - 1, checkedCount, badId,
-            why, Convert.ToHexStringLower(state.HeadHash), clock.Elapsed);
+        void Break(long id, string why)
+        {
+            if (breaks.Count < MaxBreaksReported) breaks.Add(new ChainBreak(id, why));
+            else moreBreaks = true;
+        }
 
         while (expectedId <= state.HeadId)
         {
@@ -68,17 +88,27 @@ public sealed class AuditChainVerifier(AppDbContext db)
                 .Take(batchSize)
                 .ToListAsync(ct);
             if (batch.Count == 0)
-                return Broken(expectedId, $"Entries {expectedId} to {state.HeadId} are missing: the end of the log was deleted.");
+            {
+                Break(expectedId, $"Entries {expectedId} to {state.HeadId} are missing: the end of the log was deleted.");
+                prev = state.HeadHash; // nothing left to compare the head with
+                break;
+            }
 
             foreach (var entry in batch)
             {
+                var afterGap = false;
                 if (entry.Id != expectedId)
-                    return Broken(expectedId, entry.Id - expectedId == 1
+                {
+                    Break(expectedId, entry.Id - expectedId == 1
                         ? $"Entry {expectedId} is missing: it was deleted."
                         : $"Entries {expectedId} to {entry.Id - 1} are missing: they were deleted.");
+                    expectedId = entry.Id;
+                    afterGap = true;
+                }
                 var hash = AuditChain.ComputeHash(prev, entry);
-                if (!hash.AsSpan().SequenceEqual(entry.Hash))
-                    return Broken(entry.Id, $"Entry {entry.Id} does not match its seal: its content or its position in the log was changed.");
+                // Right after a gap the link cannot match (its predecessor is gone); that is the gap's break, not a second one.
+                if (!afterGap && !hash.AsSpan().SequenceEqual(entry.Hash))
+                    Break(entry.Id, $"Entry {entry.Id} does not match its seal: its content or its position in the log was changed.");
                 prev = entry.Hash;
                 expectedId++;
                 checkedCount++;
@@ -86,15 +116,28 @@ public sealed class AuditChainVerifier(AppDbContext db)
             db.ChangeTracker.Clear();
         }
 
-        if (!prev.AsSpan().SequenceEqual(state.HeadHash))
-            return Broken(state.HeadId, $"The chain head does not match entry {state.HeadId}: the chain state was changed.");
+        if (breaks.Count == 0 && !prev.AsSpan().SequenceEqual(state.HeadHash))
+            Break(state.HeadId, $"The chain head does not match entry {state.HeadId}: the chain state was changed.");
 
-        var message = state.HeadId == 0
+        if (breaks.Count > 0)
+        {
+            var first = breaks[0];
+            var message = breaks.Count == 1 ? first.Message
+                : $"{first.Message} {(moreBreaks ? "More than " + MaxBreaksReported : breaks.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))} broken places in all.";
+            return new ChainVerdict(false, state.CheckpointId, first.Id - 1, checkedCount, first.Id, message,
+                Convert.ToHexStringLower(state.HeadHash), clock.Elapsed)
+            {
+                Breaks = breaks,
+                MoreBreaks = moreBreaks,
+            };
+        }
+
+        var intact = state.HeadId == 0
             ? "The log is empty."
             : state.CheckpointId > 0
                 ? $"Intact up to entry {state.HeadId} (entries up to {state.CheckpointId} were purged by retention; the checkpoint links them)."
                 : $"Intact up to entry {state.HeadId}.";
-        return new(true, state.CheckpointId, state.HeadId, checkedCount, null, message,
+        return new(true, state.CheckpointId, state.HeadId, checkedCount, null, intact,
             Convert.ToHexStringLower(state.HeadHash), clock.Elapsed);
     }
 }

@@ -21,6 +21,7 @@ internal sealed class ChainHead
     /// <summary>Gives the entry the next Id and its hash, linked to the previous entry.</summary>
     public void Seal(AuditEntry entry)
     {
+        AuditChain.MakeWellFormed(entry);
         entry.Id = ++Id;
         entry.Hash = AuditChain.ComputeHash(Hash, entry);
         Hash = entry.Hash;

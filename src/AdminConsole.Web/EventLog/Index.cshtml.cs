@@ -37,6 +37,19 @@ public class IndexModel(EventLogQuery query, AuditChainVerifier verifier, ILogBa
         await LoadAsync(filter, null, null, ct);
     }
 
+    /// <summary>The verification's findings as CSV (every broken place, capped like the page), for the incident report.</summary>
+    public async Task<IActionResult> OnGetVerifyCsvAsync(CancellationToken ct)
+    {
+        var verdict = await verifier.VerifyAsync(ct: ct);
+        var csv = new System.Text.StringBuilder("id,finding\r\n");
+        foreach (var b in verdict.Breaks)
+            csv.Append(b.Id).Append(",\"").Append(b.Message.Replace("\"", "\"\"", StringComparison.Ordinal)).Append("\"\r\n");
+        if (verdict.MoreBreaks)
+            csv.Append(",\"More broken places exist than the first ").Append(AuditChainVerifier.MaxBreaksReported).Append(" listed.\"\r\n");
+        Response.Headers.CacheControl = "no-store";
+        return File(System.Text.Encoding.UTF8.GetBytes(csv.ToString()), "text/csv; charset=utf-8", "verification.csv");
+    }
+
     private async Task LoadAsync(EventLogFilter filter, long? before, long? after, CancellationToken ct)
     {
         Filter = filter.Normalized();

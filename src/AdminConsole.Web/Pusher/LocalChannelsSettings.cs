@@ -21,6 +21,13 @@ public sealed class LocalChannelsSettings
     /// <summary>The app key pusher-js connects with (public; the secret is generated on every start).</summary>
     public string Key { get; set; } = "local-console";
 
+    /// <summary>
+    /// Whether browsers may send client events (<c>client-*</c>) to each other on private and presence channels.
+    /// Off, as on a new Pusher app: the console's pages never send them, and on, any student could broadcast to
+    /// their class. Pages that receive them show them apart from announcements, with the sender where known.
+    /// </summary>
+    public bool ClientEvents { get; set; }
+
     /// <summary>channel_vacated / member_removed wait this long, as Pusher does (3 s); tests set 0.</summary>
     public TimeSpan VacatedDelay { get; set; } = TimeSpan.FromSeconds(3);
 }

@@ -45,6 +45,7 @@ public static partial class LocalChannelsSetup
             // Per start and never written anywhere: nothing outside this process can sign for the local app.
             Secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
             Webhooks = { VacatedDelay = local.VacatedDelay },
+            ClientEventsEnabled = local.ClientEvents,
         };
         var masterKey = string.IsNullOrWhiteSpace(configuredMasterKey)
             // So private-encrypted-class-{id} works end to end without configuration; pusher-js gets each channel's

@@ -20,6 +20,7 @@ public static class ShellSetup
             o.Conventions.AuthorizePage("/Occupancy/Presence", Policies.Presence);
             o.Conventions.AddPageRoute("/Occupancy/Channels", "/Channels/Index");
             o.Conventions.AddPageRoute("/Occupancy/Presence", "/Presence/Index");
+            o.Conventions.AuthorizePage("/Dashboard/Teacher", Policies.Presence);
             o.Conventions.AuthorizeFolder("/Compose", Policies.Compose);
             o.Conventions.AuthorizeFolder("/EventLog", Policies.EventLog);
             o.Conventions.AuthorizeFolder("/Student", Policies.Student);

@@ -50,8 +50,8 @@ public class ComposeTests : IClassFixture<ComposeConsole>, IClassFixture<Chromiu
         await page.GotoAsync("/Compose");
 
         await page.FillAsync("#channel-search", "physics");
-        await Expect(page.GetByLabel("History 8B", new() { Exact = true })).ToBeHiddenAsync();
-        await page.GetByLabel("Physics 7A private-class-1").CheckAsync();
+        await Expect(page.GetByLabel("Everyone in History 8B")).ToBeHiddenAsync();
+        await page.GetByLabel("Everyone in Physics 7A").CheckAsync();
         await Expect(page.GetByTestId("selected-count")).ToHaveTextAsync("1 selected");
 
         await page.FillAsync("#ann-title", "Lab closed");
@@ -65,7 +65,8 @@ public class ComposeTests : IClassFixture<ComposeConsole>, IClassFixture<Chromiu
 
         await Expect(page.GetByTestId("send-result")).ToContainTextAsync("Sent \"announcement\" to 1 channel(s).");
         var row = page.GetByTestId("history").Locator("tbody tr").First;
-        await Expect(row).ToContainTextAsync("private-class-1");
+        await Expect(row).ToContainTextAsync("Everyone in Physics 7A", new() { UseInnerText = true });
+        await Expect(row.Locator("[data-channel]")).ToHaveAttributeAsync("data-channel", "private-class-1");
         await Expect(row.GetByTestId("outcome")).ToHaveTextAsync("Sent");
         await Chromium.ScreenshotAsync(page, "compose-admin-sent");
 
@@ -74,6 +75,31 @@ public class ComposeTests : IClassFixture<ComposeConsole>, IClassFixture<Chromiu
         Assert.Equal("announcement", body["name"]!.GetValue<string>());
         Assert.Equal("private-class-1", body["channels"]![0]!.GetValue<string>());
         Assert.Equal("""{"title":"Lab closed","body":"The physics lab is closed today.","level":"warning"}""", body["data"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_send_to_several_classes_is_confirmed_first_and_cancel_sends_nothing()
+    {
+        var page = await chromium.SignedInPageAsync(console.BaseUrl, "admin@school.test", "Admin-demo-123");
+        await page.GotoAsync("/Compose");
+        var before = console.Api.Requests.Count;
+        await page.GetByLabel("Everyone in Physics 7A").CheckAsync();
+        await page.GetByLabel("Everyone in History 8B").CheckAsync();
+        await page.FillAsync("#ann-title", "Assembly at noon");
+
+        await page.GetByTestId("send").ClickAsync();
+        var confirm = page.GetByTestId("confirm-classes");
+        await Expect(confirm).ToContainTextAsync("This goes to 2 classes: History 8B, Physics 7A.");
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(confirm).ToHaveCountAsync(0);
+        Assert.Equal(before, console.Api.Requests.Count);
+        await Expect(page.GetByLabel("Everyone in History 8B")).ToBeCheckedAsync(); // nothing lost by cancelling
+
+        await page.GetByTestId("send").ClickAsync();
+        await page.GetByTestId("confirm-classes").GetByRole(AriaRole.Button, new() { Name = "Send to 2 classes" }).ClickAsync();
+        await Expect(page.GetByTestId("send-result")).ToContainTextAsync("Sent \"announcement\" to 2 channel(s).");
+        await Expect(page.GetByTestId("send-result")).ToBeFocusedAsync();
+        await Expect(page.GetByLabel("Everyone in History 8B")).Not.ToBeCheckedAsync();
     }
 
     [Fact]

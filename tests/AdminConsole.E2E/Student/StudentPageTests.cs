@@ -58,7 +58,7 @@ public class StudentPageTests(LocalModeConsole console, Chromium chromium) : ICl
 
         var admin = await chromium.SignedInPageAsync(console.BaseUrl, "admin@school.test", "Admin-demo-123");
         await admin.GotoAsync("/Compose");
-        await admin.GetByLabel("Physics 7A private-class-1").CheckAsync();
+        await admin.GetByLabel("Everyone in Physics 7A").CheckAsync();
         await admin.FillAsync("#ann-title", "Lab closed");
         await admin.FillAsync("#ann-body", "The physics lab is closed today.\nBring your notes to room 12.");
         await admin.SelectOptionAsync("#ann-level", "warning");
@@ -97,6 +97,7 @@ public class StudentPageTests(LocalModeConsole console, Chromium chromium) : ICl
 
         var admin = await chromium.SignedInPageAsync(console.BaseUrl, "admin@school.test", "Admin-demo-123");
         await admin.GotoAsync("/Compose");
+        await admin.GetByTestId("advanced").CheckAsync(); // encrypted channels are a kind of channel: Advanced
         await admin.GetByLabel("History 8B (encrypted) private-encrypted-class-2").CheckAsync();
         await admin.FillAsync("#ann-title", "Exam moved");
         await admin.FillAsync("#ann-body", "The history exam is on Friday — Zoë's group first.");
@@ -116,6 +117,80 @@ public class StudentPageTests(LocalModeConsole console, Chromium chromium) : ICl
         var frame = Assert.Single(delivered);
         Assert.Contains("ciphertext", frame);
         Assert.DoesNotContain("Exam moved", frame);
+    }
+
+    [Fact]
+    public async Task Teacher_announces_to_everyone_in_a_class_by_name_and_the_student_still_sees_it_after_a_reload()
+    {
+        var title = "Field trip " + Guid.NewGuid().ToString("N")[..6];
+        var student = await chromium.SignedInPageAsync(console.BaseUrl, "student@school.test", "Student-demo-123");
+        await student.GotoAsync("/Student"); // the visit before the send
+        await Expect(student.GetByTestId("connection-state")).ToHaveAttributeAsync("data-connection-state", "connected");
+        await WaitForSubscriptionAsync(student, "private-class-1");
+
+        // The teacher's home is about their classes: who is online, live, and a button to announce.
+        var teacher = await chromium.SignedInPageAsync(console.BaseUrl, "teacher@school.test", "Teacher-demo-123");
+        await teacher.GotoAsync("/");
+        await Expect(teacher).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Teacher$"));
+        var card = teacher.GetByTestId("teacher-class-1");
+        await Expect(card).ToContainTextAsync("Physics 7A");
+        await Expect(teacher.GetByTestId("teacher-online-1")).ToContainTextAsync("Sam Student");
+        await Expect(teacher.Locator("body")).Not.ToContainTextAsync("PUSHER_");
+        await Chromium.ScreenshotAsync(teacher, "teacher-home");
+
+        await teacher.GetByTestId("announce-1").ClickAsync();
+        await Expect(teacher.GetByLabel("Everyone in Physics 7A")).ToBeCheckedAsync();
+        // No channel name anywhere the teacher can see.
+        await Expect(teacher.Locator("main")).Not.ToContainTextAsync("private-", new() { UseInnerText = true });
+        await Expect(teacher.Locator("main")).Not.ToContainTextAsync("presence-", new() { UseInnerText = true });
+        await teacher.FillAsync("#ann-title", title);
+        await teacher.FillAsync("#ann-body", "Bring a packed lunch.");
+        await teacher.GetByTestId("send").ClickAsync();
+        await Expect(teacher.GetByTestId("send-result")).ToContainTextAsync("Sent \"announcement\"");
+        await Expect(teacher.GetByTestId("send-result")).ToBeFocusedAsync();
+        await Expect(teacher.GetByLabel("Everyone in Physics 7A")).Not.ToBeCheckedAsync();
+        await Expect(teacher.Locator("#ann-title")).ToHaveValueAsync("");
+        var row = teacher.GetByTestId("history").Locator("tbody tr").First;
+        await Expect(row).ToContainTextAsync("Everyone in Physics 7A", new() { UseInnerText = true });
+
+        var mine = student.GetByTestId("announcements").Locator("[data-testid=announcement]").Filter(new() { HasText = title });
+        await Expect(mine).ToHaveCountAsync(1);
+
+        // A reload keeps it, marked new since the last visit, and shown once although the page also listens live.
+        await student.ReloadAsync();
+        await Expect(student.GetByTestId("connection-state")).ToHaveAttributeAsync("data-connection-state", "connected");
+        await Expect(mine).ToHaveCountAsync(1);
+        await Expect(mine.Locator("[data-field=body]")).ToHaveTextAsync("Bring a packed lunch.");
+        await Expect(mine).ToHaveAttributeAsync("data-new", "true");
+        await Expect(mine.Locator("[data-field=new]")).ToHaveTextAsync("New since your last visit");
+        await Expect(mine).ToContainTextAsync("Physics 7A");
+        await Expect(student.GetByTestId("no-announcements")).ToBeHiddenAsync();
+        await Chromium.ScreenshotAsync(student, "student-after-reload");
+
+        // The teacher home lists it as the class's last announcement.
+        await teacher.GotoAsync("/Teacher");
+        await Expect(teacher.GetByTestId("teacher-recent-1")).ToContainTextAsync(title);
+
+        // Seen now: the next visit no longer marks it.
+        await student.ReloadAsync();
+        await Expect(mine).ToHaveCountAsync(1);
+        await Expect(mine.Locator("[data-field=new]")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task Client_events_are_refused_by_the_default_local_server()
+    {
+        var page = await chromium.SignedInPageAsync(console.BaseUrl, "student2@school.test", "Student-demo-123");
+        await page.GotoAsync("/Student");
+        await WaitForSubscriptionAsync(page, "presence-class-2");
+        var error = await page.EvaluateAsync<string>("""
+            () => new Promise(resolve => {
+              const p = Pusher.instances[0];
+              p.connection.bind('error', e => resolve(JSON.stringify(e)));
+              p.channel('presence-class-2').trigger('client-URGENT', { text: 'exam moved to 7am' });
+            })
+            """);
+        Assert.Contains("enable this feature", error);
     }
 
     [Fact]

@@ -90,7 +90,6 @@ public class DashboardChartTests(ConsoleFactory factory) : IClassFixture<Console
     [Theory]
     [InlineData("admin@school.test", "Admin-demo-123", true)]
     [InlineData("auditor@school.test", "Auditor-demo-123", true)]
-    [InlineData("teacher@school.test", "Teacher-demo-123", false)]
     public async Task Dashboard_includes_the_activity_chart_for_those_who_may_read_the_log(string email, string password, bool shown)
     {
         var client = await factory.SignInAsync(email, password);

@@ -48,6 +48,34 @@ public class IntegrityTests : IAsyncLifetime
         Assert.Contains("content or its position", verdict.Message);
     }
 
+    [Fact]
+    public async Task Every_tampered_entry_is_reported_not_only_the_first()
+    {
+        var first = await FirstIdAsync() + 4;
+        var second = first + 9;
+        await _factory.TamperAsync($"UPDATE AuditEntries SET Outcome = 'failure' WHERE Id IN ({first}, {second})");
+        var verdict = await _factory.VerifyAsync();
+        Assert.False(verdict.Intact);
+        Assert.Equal(first, verdict.FirstBadId);
+        Assert.Equal([first, second], verdict.Breaks.Select(b => b.Id));
+        Assert.All(verdict.Breaks, b => Assert.Contains("does not match its seal", b.Message));
+        Assert.Contains("2 broken places", verdict.Message);
+    }
+
+    [Fact]
+    public async Task A_deleted_entry_and_a_later_edit_are_both_reported()
+    {
+        var deleted = await FirstIdAsync() + 6;
+        var edited = deleted + 10;
+        await _factory.TamperAsync($"""
+            DELETE FROM AuditEntries WHERE Id = {deleted};
+            UPDATE AuditEntries SET Data = 'edited' WHERE Id = {edited};
+            """);
+        var verdict = await _factory.VerifyAsync();
+        Assert.Equal([deleted, edited], verdict.Breaks.Select(b => b.Id));
+        Assert.Equal($"Entry {deleted} is missing: it was deleted.", verdict.Breaks[0].Message);
+    }
+
     [Theory]
     [InlineData("Outcome = 'failure'")]
     [InlineData("TimeUtc = '2020-01-01 00:00:00'")]

@@ -106,9 +106,9 @@ public class OccupancyPagesTests(WebhookConsole console) : IClassFixture<Webhook
     public async Task Dashboard_shows_figures_and_hides_the_setup_help_once_webhooks_arrive()
     {
         await PostAsync(WebhookEvent.ChannelOccupied("dashboard-ch"));
-        var teacher = await console.SignInAsync(DemoUser.Teacher);
+        var admin = await console.SignInAsync(DemoUser.Admin);
 
-        var doc = Html.ParseDocument(await teacher.GetStringAsync("/"));
+        var doc = Html.ParseDocument(await admin.GetStringAsync("/"));
 
         Assert.True(int.Parse(doc.QuerySelector("[data-figure=occupiedChannels]")!.TextContent) >= 1);
         Assert.True(int.Parse(doc.QuerySelector("[data-figure=webhookEventsToday]")!.TextContent) >= 1);

@@ -34,6 +34,9 @@ public sealed record Route(string Method, string Path, RouteKind Kind, params Wh
     /// <summary>Signed-in roles that are not allowed are redirected here instead of getting 403.</summary>
     public string? OthersRedirectTo { get; init; }
 
+    /// <summary>Allowed roles that are sent to their own home instead (a teacher's "/" is /Teacher).</summary>
+    public IReadOnlyDictionary<Who, string> RedirectsToHome { get; init; } = new Dictionary<Who, string>();
+
     public override string ToString() => $"{Method} {Path}";
 }
 
@@ -49,7 +52,8 @@ public sealed class RoleMatrixTests(RoleMatrixTests.Console console) : IClassFix
     /// <summary>Every page and endpoint of the console: add a line with your route and the roles it allows.</summary>
     public static readonly Route[] Table =
     [
-        Page("/", Admin, Teacher, Auditor) with { OthersRedirectTo = "/Student" },
+        Page("/", Admin, Teacher, Auditor) with { OthersRedirectTo = "/Student", RedirectsToHome = new Dictionary<Who, string> { [Teacher] = "/Teacher" } },
+        Page("/Teacher", Admin, Teacher),
         Page("/Channels", Admin, Auditor),
         Page("/Presence", Admin, Teacher),
         // An unknown channel: allowed roles reach the page and get its 404; others never get that far.
@@ -140,6 +144,11 @@ public sealed class RoleMatrixTests(RoleMatrixTests.Console console) : IClassFix
         }
         else if (who == Who.Anonymous)
             Assert.Equal(HttpStatusCode.Unauthorized, status);
+        else if (route.Allowed.Contains(who) && route.RedirectsToHome.TryGetValue(who, out var home))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, status);
+            Assert.Equal(home, location);
+        }
         else if (route.Allowed.Contains(who))
             Assert.True(route.AllowedStatus == status, $"{who} {route}: expected {(int)route.AllowedStatus}, got {(int)status} {location}");
         else if (route.OthersRedirectTo is { } target)
