@@ -26,6 +26,11 @@ public static class ShellSetup
             o.Conventions.AllowAnonymousToFolder("/Errors");
         });
         builder.Services.AddProblemDetails();
+        builder.Services.AddOptions<SchoolOptions>()
+            .Bind(builder.Configuration.GetSection(SchoolOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<SchoolTime>();
         builder.Services.AddAntiforgery(o => o.HeaderName = "RequestVerificationToken");
         // Features add their own policies; the default status (503) would read as an outage.
         builder.Services.AddRateLimiter(o => o.RejectionStatusCode = StatusCodes.Status429TooManyRequests);
