@@ -69,6 +69,8 @@
 
     // Too much changed at once for the server to describe: the page's data is simply read again.
     connection.on('Resync', () => { if (mirrorsPage) window.location.reload(); });
+    // The pages render their state server-side, so they need nothing when the hub says the groups are joined.
+    connection.on('Joined', () => {});
 
     async function connect() {
         if (!wanted || connection.state !== signalR.HubConnectionState.Disconnected) return;

@@ -30,18 +30,7 @@ public sealed class AuditAppender : IDisposable
 
     public AuditEntry Append(DateTime timeUtc, string kind, Actor actor, string? target, string? data, string? channel, string? eventName, string? outcome)
     {
-        var entry = new AuditEntry
-        {
-            TimeUtc = timeUtc,
-            Kind = kind,
-            ActorId = actor.Id,
-            ActorName = actor.Name,
-            Channel = channel,
-            EventName = eventName,
-            Outcome = outcome,
-            Target = target,
-            Data = data,
-        };
+        var entry = AuditEntry.Of(timeUtc, kind, actor, target, data, channel, eventName, outcome);
         _head.Seal(entry);
         _insert.Bind(0, entry.Id).Bind(1, entry.TimeUtc).Bind(2, entry.Kind).Bind(3, entry.ActorId).Bind(4, entry.ActorName).Bind(5, entry.Channel)
             .Bind(6, entry.EventName).Bind(7, entry.Outcome).Bind(8, entry.Target).Bind(9, entry.Data).Bind(10, entry.Hash).Execute();

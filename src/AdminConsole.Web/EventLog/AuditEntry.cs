@@ -46,6 +46,20 @@ public class AuditEntry
     /// set when the entry is saved, never by the writer.
     /// </summary>
     public byte[] Hash { get; set; } = [];
+
+    /// <summary>An unsealed entry; its Id and Hash are given when it joins the chain.</summary>
+    public static AuditEntry Of(DateTime timeUtc, string kind, Actor actor, string? target, string? data, string? channel, string? eventName, string? outcome) => new()
+    {
+        TimeUtc = timeUtc,
+        Kind = kind,
+        ActorId = actor.Id,
+        ActorName = actor.Name,
+        Channel = channel,
+        EventName = eventName,
+        Outcome = outcome,
+        Target = target,
+        Data = data,
+    };
 }
 
 /// <summary>The kinds of <see cref="AuditEntry"/>; stable strings because auditors filter and export by them.</summary>

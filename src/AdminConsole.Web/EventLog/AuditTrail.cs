@@ -14,23 +14,13 @@ public sealed class AuditTrail(TimeProvider time)
     public AuditEntry Add(AppDbContext db, string kind, Actor actor, string? target = null, object? data = null,
         string? channel = null, string? eventName = null, string? outcome = null)
     {
-        var entry = new AuditEntry
+        var json = data switch
         {
-            TimeUtc = time.GetUtcNow().UtcDateTime,
-            Kind = kind,
-            ActorId = actor.Id,
-            ActorName = actor.Name,
-            Target = target,
-            Channel = channel,
-            EventName = eventName,
-            Outcome = outcome,
-            Data = data switch
-            {
-                null => null,
-                string s => s,
-                _ => JsonSerializer.Serialize(data, JsonSerializerOptions.Web),
-            },
+            null => null,
+            string s => s,
+            _ => JsonSerializer.Serialize(data, JsonSerializerOptions.Web),
         };
+        var entry = AuditEntry.Of(time.GetUtcNow().UtcDateTime, kind, actor, target, json, channel, eventName, outcome);
         db.AuditEntries.Add(entry);
         return entry;
     }

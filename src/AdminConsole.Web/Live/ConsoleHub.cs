@@ -37,6 +37,7 @@ public sealed class ConsoleHub(AppDbContext db) : Hub<IConsoleClient>
                 await Groups.AddToGroupAsync(Context.ConnectionId, ConsoleGroups.Class(id));
         }
         await base.OnConnectedAsync();
+        await Clients.Caller.Joined();
     }
 }
 

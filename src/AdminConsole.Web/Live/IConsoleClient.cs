@@ -35,6 +35,13 @@ public interface IConsoleClient
 
     /// <summary>Too much changed at once to describe: reload the data shown.</summary>
     Task Resync();
+
+    /// <summary>
+    /// This connection is in its groups: everything published from now on reaches it. SignalR completes the
+    /// client's handshake before the hub's OnConnectedAsync runs, so a client that acts on "connected" alone can
+    /// miss what is published while its groups are being joined.
+    /// </summary>
+    Task Joined();
 }
 
 public sealed record EventBatch(IReadOnlyList<EventView> Events, int Omitted);

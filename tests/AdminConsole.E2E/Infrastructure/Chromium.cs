@@ -17,6 +17,9 @@ public sealed class Chromium : IAsyncLifetime
     {
         if (!File.Exists(ExecutablePath))
             throw new InvalidOperationException($"{ExecutablePath} is missing: run `bash tests/run.sh` (it installs Debian's chromium) or `apt-get install -y chromium`.");
+        // Assertions wait on conditions, so a longer limit costs nothing when they pass; Playwright's 5 s default
+        // failed a send-result check on a 2-core machine shared by several test runs.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new()
         {

@@ -39,7 +39,11 @@ public class LiveFeedTests(LiveFeedTests.Factory factory) : IClassFixture<LiveFe
         {
             foreach (var entry in batch.Entries) received.Enqueue(entry);
         });
+        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.On(nameof(IConsoleClient.Joined), () => joined.TrySetResult());
         await connection.StartAsync();
+        // StartAsync returns at the handshake, before the hub has put the connection in its groups.
+        await joined.Task.WaitAsync(TimeSpan.FromSeconds(15));
         return (connection, received);
     }
 

@@ -84,6 +84,8 @@ public class ConsoleHubTests(WebhookConsole console) : IClassFixture<WebhookCons
         var connection = Build(await SignInCookieAsync(user));
         var listener = new Listener(connection);
         await connection.StartAsync();
+        // StartAsync returns at the handshake, before the hub has put the connection in its groups.
+        await listener.Joined.Task.WaitAsync(Patience);
         return listener;
     }
 
@@ -119,6 +121,7 @@ public class ConsoleHubTests(WebhookConsole console) : IClassFixture<WebhookCons
         public Inbox<ChannelView> Channels { get; } = new();
         public Inbox<EventBatch> Events { get; } = new();
         public Inbox<DashboardFigures> Stats { get; } = new();
+        public TaskCompletionSource Joined { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public Listener(HubConnection connection)
         {
@@ -127,6 +130,7 @@ public class ConsoleHubTests(WebhookConsole console) : IClassFixture<WebhookCons
             connection.On<List<ChannelView>>(nameof(IConsoleClient.ChannelsChanged), list => Channels.AddRange(list));
             connection.On<EventBatch>(nameof(IConsoleClient.WebhookEventsReceived), Events.Add);
             connection.On<DashboardFigures>(nameof(IConsoleClient.StatsChanged), Stats.Add);
+            connection.On(nameof(IConsoleClient.Joined), () => Joined.TrySetResult());
         }
 
         public ValueTask DisposeAsync() => _connection.DisposeAsync();
