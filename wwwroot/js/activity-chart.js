@@ -4,6 +4,26 @@
     'use strict';
     const palette = ['#0d6efd', '#198754', '#dc3545', '#fd7e14', '#6f42c1', '#20c997', '#d63384', '#6c757d', '#0dcaf0', '#ffc107'];
 
+    // One colour per kind on every chart and every range: picked from the kind's name, not its position.
+    const colour = (kind) => {
+        let h = 0;
+        for (const c of kind) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+        return palette[h % palette.length];
+    };
+
+    // The charts' text alternative: each kind's total over the range, and the occupied channels at its end.
+    const fillTable = (table, data) => {
+        const body = table.tBodies[0] || table.createTBody();
+        body.replaceChildren(...data.kinds.map((k) => {
+            const row = body.insertRow();
+            row.insertCell().textContent = k.kind;
+            row.insertCell().textContent = String(k.perMinute.reduce((a, b) => a + b, 0));
+            return row;
+        }));
+        const occupied = data.occupiedChannels.length ? data.occupiedChannels[data.occupiedChannels.length - 1] : 0;
+        table.caption.textContent = `Events by kind over the range; ${occupied} channel(s) occupied at its end.`;
+    };
+
     const label = (ms, bucketMinutes) => {
         const d = new Date(ms);
         const hm = d.toISOString().slice(11, 16);
@@ -17,7 +37,10 @@
         let occupiedChart = null;
 
         const load = async (range) => {
-            section.querySelectorAll('[data-range]').forEach((b) => b.classList.toggle('active', b.dataset.range === range));
+            section.querySelectorAll('[data-range]').forEach((b) => {
+                b.classList.toggle('active', b.dataset.range === range);
+                b.setAttribute('aria-pressed', String(b.dataset.range === range));
+            });
             const response = await fetch(`${url}?range=${encodeURIComponent(range)}`, { headers: { Accept: 'application/json' } });
             if (!response.ok) { status.textContent = `Could not load activity (HTTP ${response.status}).`; return; }
             const data = await response.json();
@@ -28,7 +51,7 @@
                 type: 'bar',
                 data: {
                     labels,
-                    datasets: data.kinds.map((k, i) => ({ label: k.kind, data: k.perMinute, backgroundColor: palette[i % palette.length], stack: 'kinds' })),
+                    datasets: data.kinds.map((k) => ({ label: k.kind, data: k.perMinute, backgroundColor: colour(k.kind), stack: 'kinds' })),
                 },
                 options: {
                     animation: false, maintainAspectRatio: false,
@@ -47,6 +70,8 @@
                     plugins: { legend: { display: false } },
                 },
             });
+
+            fillTable(section.querySelector('[data-chart-table]'), data);
 
             const bucket = data.bucketMinutes === 1 ? 'minute' : `${data.bucketMinutes} minutes`;
             status.textContent = data.lastActivityUtc

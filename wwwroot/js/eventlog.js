@@ -72,7 +72,7 @@
             badge.textContent = e.outcome;
             outcome.append(badge);
         }
-        row.append(expandCell, idCell, cell(new Date(e.timeUtc).toISOString(), 'mono text-nowrap', 'time'), cell(e.kind, 'mono', 'kind'),
+        row.append(expandCell, idCell, timeCell(e.timeUtc), cell(e.kind, 'mono', 'kind'),
             cell(e.actorName, null, 'actor'), cell(e.channel, 'mono', 'channel'), cell(e.eventName, 'mono', 'event'), outcome,
             cell(e.target, 'mono small', 'target'));
 

@@ -26,25 +26,13 @@
         stateListeners.forEach(listener => listener(state, text));
     }
 
-    // Server-rendered times are UTC text; the viewer reads local time.
-    function formatTime(el) {
-        const ms = Number(el.dataset.ms);
-        if (ms > 0) {
-            el.dateTime = new Date(ms).toISOString();
-            el.textContent = new Date(ms).toLocaleString();
-        }
-    }
-
+    // Times are written the one way the server writes them (wwwroot/js/time.js).
     function formatTimes(root) {
-        (root || document).querySelectorAll('time[data-ms]').forEach(formatTime);
+        (root || document).querySelectorAll('time[data-ms]').forEach(el => window.schoolTime.fill(el, Number(el.dataset.ms)));
     }
 
     function timeElement(ms, className) {
-        const t = document.createElement('time');
-        t.dataset.ms = String(ms);
-        if (className) t.className = className;
-        formatTime(t);
-        return t;
+        return window.schoolTime.element(ms, className);
     }
 
     // A presence member as the Channels detail and Presence pages list them.

@@ -27,6 +27,11 @@ public static class ShellSetup
             o.Conventions.AllowAnonymousToFolder("/Errors");
         });
         builder.Services.AddProblemDetails();
+        builder.Services.AddOptions<SchoolOptions>()
+            .Bind(builder.Configuration.GetSection(SchoolOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<SchoolTime>();
         builder.Services.AddAntiforgery(o =>
         {
             o.HeaderName = "RequestVerificationToken";

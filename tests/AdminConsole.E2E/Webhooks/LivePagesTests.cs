@@ -12,7 +12,7 @@ using static Microsoft.Playwright.Assertions;
 namespace AdminConsole.E2E.Webhooks;
 
 /// <summary>The console on Kestrel with a Pusher app configured, so signed webhooks can be posted to it.</summary>
-public sealed class WebhookKestrelConsole : KestrelConsole
+public class WebhookKestrelConsole : KestrelConsole
 {
     public const string Key = "e2e-webhook-key";
     public const string Secret = "e2e-webhook-secret";
