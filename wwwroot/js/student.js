@@ -100,10 +100,7 @@
 
         const meta = document.createElement('div');
         meta.className = 'small text-body-secondary';
-        const when = document.createElement('time');
-        const now = new Date();
-        when.dateTime = now.toISOString();
-        when.textContent = now.toLocaleTimeString();
+        const when = window.schoolTime.element(Date.now());
         meta.append(source.label + ' · ', when);
 
         item.append(head, body, meta);

@@ -12,9 +12,10 @@ namespace AdminConsole.Web.ApiAccess;
 /// (<see cref="ApiTokenOptions"/>), so a busy script neither uses up its owner's budget in the console nor hides
 /// behind it; a console session counts against its user, at the compose page's rate.
 /// </summary>
-internal sealed class TriggerRateLimitPolicy(IOptions<ApiTokenOptions> options) : IRateLimiterPolicy<string>
+internal sealed class TriggerRateLimitPolicy(IOptions<ApiTokenOptions> options, IOptions<ComposeRateLimit> composeLimit)
+    : IRateLimiterPolicy<string>
 {
-    private static readonly ComposeRateLimitPolicy Compose = new();
+    private readonly ComposeRateLimitPolicy compose = new(composeLimit);
 
     public RateLimitPartition<string> GetPartition(HttpContext http)
     {
@@ -29,7 +30,7 @@ internal sealed class TriggerRateLimitPolicy(IOptions<ApiTokenOptions> options) 
             });
         }
         // A console session: the compose page's rule (its own bucket here, at the same rate).
-        return Compose.GetPartition(http);
+        return compose.GetPartition(http);
     }
 
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = async (context, _) =>
