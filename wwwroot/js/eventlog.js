@@ -38,6 +38,13 @@
         return td;
     };
 
+    // The same cell the server renders (<school-time>): the school's zone, the UTC instant on hover.
+    const timeCell = (iso) => {
+        const td = cell(null, 'mono text-nowrap', 'time');
+        td.append(window.schoolTime.element(Date.parse(iso)));
+        return td;
+    };
+
     const outcomeClass = (o) => ({ success: 'text-bg-success', allowed: 'text-bg-success', accepted: 'text-bg-success',
         duplicate: 'text-bg-secondary', 'not-sent': 'text-bg-secondary', corrected: 'text-bg-warning',
         failure: 'text-bg-danger', refused: 'text-bg-danger', rejected: 'text-bg-danger', malformed: 'text-bg-danger' }[o] || 'text-bg-light');

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace AdminConsole.Web.Shared;
 
@@ -25,6 +27,13 @@ public static class ShellSetup
             o.Conventions.AuthorizeFolder("/EventLog", Policies.EventLog);
             o.Conventions.AuthorizeFolder("/Student", Policies.Student);
             o.Conventions.AllowAnonymousToFolder("/Errors");
+        });
+        builder.Services.Configure<MvcOptions>(o =>
+        {
+            // jQuery's bracket notation (a[b]=1 for a.b) is nothing the console's forms send, and its normalizer
+            // throws on a key like "[" before any page code runs (a 500 on the sign-in form in the hostile-input test).
+            o.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
+            o.ValueProviderFactories.RemoveType<JQueryQueryStringValueProviderFactory>();
         });
         builder.Services.AddProblemDetails();
         builder.Services.AddOptions<SchoolOptions>()

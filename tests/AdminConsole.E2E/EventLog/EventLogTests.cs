@@ -65,7 +65,8 @@ public class EventLogTests(KestrelConsole console, Chromium chromium) : IClassFi
         foreach (var row in await rows.AllAsync())
             pageRows.Add([
                 (await row.GetAttributeAsync("data-id"))!,
-                await row.Locator("td[data-col=time]").InnerTextAsync(),
+                // The page shows the school's zone; the export stays UTC, the instant the <time> element carries.
+                (await row.Locator("td[data-col=time] time").GetAttributeAsync("datetime"))!,
                 await row.Locator("td[data-col=kind]").InnerTextAsync(),
                 await row.Locator("td[data-col=actor]").InnerTextAsync(),
                 await row.Locator("td[data-col=channel]").InnerTextAsync(),
