@@ -16,7 +16,8 @@ public static class DataSetup
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<DatabaseInitializer>();
         builder.Services.AddHostedService<WalCheckpointer>();
-        builder.Services.AddHealthChecks().AddDbContextCheck<AppDbContext>(tags: ["ready"]);
+        builder.Services.AddSingleton<StorageFailure>();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseWritableCheck>("database", tags: ["ready"]);
     }
 
     /// <summary>

@@ -1,9 +1,10 @@
+using AdminConsole.Web.Data;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace AdminConsole.Web.Shared;
 
-public static class ShellSetup
+public static partial class ShellSetup
 {
     public static void AddConsoleShell(this WebApplicationBuilder builder)
     {
@@ -71,6 +72,15 @@ public static class ShellSetup
                 context.Response.Clear();
                 context.Response.StatusCode = e.StatusCode;
             }
+            // A full disk, a read-only file system or a database that cannot be reached is an outage to retry, not a
+            // bug: 503 with Retry-After (the status page renders it), and readiness hears of it.
+            catch (Exception e) when (!context.Response.HasStarted && context.RequestServices.GetRequiredService<StorageFailure>().Observe(e))
+            {
+                LogStorageUnavailable(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ShellSetup)), e, context.Request.Path.Value ?? "");
+                context.Response.Clear();
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                context.Response.Headers.RetryAfter = "5";
+            }
         });
         app.UseRouting();
         app.UseAuthentication();
@@ -85,4 +95,7 @@ public static class ShellSetup
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storage unavailable while answering {Path}; answered 503")]
+    private static partial void LogStorageUnavailable(ILogger logger, Exception exception, string path);
 }

@@ -79,8 +79,11 @@ public sealed partial class WebhookIngestor : BackgroundService
         _logger = logger;
         _metrics = metrics;
         // Both ids are written by the writer thread alone; a scrape reading one a commit late is fine.
-        metrics.ObserveWriter(() => _queue.Reader.Count, () => Math.Max(0, Volatile.Read(ref _storedBatchId) - Volatile.Read(ref _loggedBatchId)));
+        metrics.ObserveWriter(() => _queue.Reader.Count, () => LogLag);
     }
+
+    /// <summary>Stored deliveries whose events are not in the event log yet (deferred under load).</summary>
+    public long LogLag => Math.Max(0, Volatile.Read(ref _storedBatchId) - Volatile.Read(ref _loggedBatchId));
 
     /// <summary>Stores a verified webhook; completes after its transaction has committed.</summary>
     public async Task<IngestResult> StoreAsync(VerifiedDelivery delivery, CancellationToken cancellationToken)

@@ -14,4 +14,12 @@ public sealed class WebhookOptions
     /// </summary>
     [Range(0, 10_000_000)]
     public int LogInlineUpToEventsPerSecond { get; set; } = 10_000;
+
+    /// <summary>
+    /// /health/ready reports Degraded (still 200) when more stored deliveries than this wait for their event-log
+    /// entries: about 2.5 s of the batched peak (4,000 deliveries/s of 10 events), so a burst the deferred log is
+    /// built for shows briefly, and a log that does not catch up stays visible to the operator.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int ReadyMaxLogLag { get; set; } = 10_000;
 }

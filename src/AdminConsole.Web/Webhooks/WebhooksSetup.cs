@@ -16,6 +16,7 @@ public static class WebhooksSetup
         // After the writer: hosted services stop in reverse order, so the last minute's refusals are handed to a writer still running.
         builder.Services.AddSingleton<WebhookRejectionLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookRejectionLog>());
+        builder.Services.AddHealthChecks().AddCheck<WebhookLogLagCheck>("webhook-log", tags: ["ready"]);
     }
 
     public static void MapWebhooks(this WebApplication app)
