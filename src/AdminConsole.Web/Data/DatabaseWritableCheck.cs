@@ -12,21 +12,19 @@ internal sealed class DatabaseWritableCheck(AppDbContext db, StorageFailure fail
 {
     internal static readonly TimeSpan RecentFailure = TimeSpan.FromSeconds(10);
 
+    internal const string UpsertSql =
+        """INSERT INTO "HealthProbes" ("Host", "AtUtc") VALUES ({0}, {1}) ON CONFLICT ("Host") DO UPDATE SET "AtUtc" = excluded."AtUtc" """;
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
         var host = Environment.MachineName;
         try
         {
-            var updated = await db.Set<HealthProbe>().Where(p => p.Host == host)
-                .ExecuteUpdateAsync(s => s.SetProperty(p => p.AtUtc, now.UtcDateTime), cancellationToken);
-            if (updated == 0)
-            {
-                db.Add(new HealthProbe { Host = host, AtUtc = now.UtcDateTime });
-                await db.SaveChangesAsync(cancellationToken);
-            }
+            // One statement both providers know, so concurrent checks (or hosts) never race an insert.
+            await db.Database.ExecuteSqlRawAsync(UpsertSql, [host, now.UtcDateTime], cancellationToken);
         }
-        catch (Exception ex) when (StorageFailure.IsUnavailable(ex) || ex is DbUpdateException)
+        catch (Exception ex) when (StorageFailure.IsUnavailable(ex) || ex is System.Data.Common.DbException)
         {
             failures.Observe(ex);
             // The exception's message names the failure (disk full, read-only); it carries no connection string.

@@ -28,6 +28,7 @@ public static partial class ShellSetup
             o.Conventions.AuthorizeFolder("/EventLog", Policies.EventLog);
             o.Conventions.AuthorizeFolder("/Student", Policies.Student);
             o.Conventions.AllowAnonymousToFolder("/Errors");
+            o.Conventions.ConfigureFilter(new NoHandlerFilter());
         });
         builder.Services.Configure<MvcOptions>(o =>
         {
