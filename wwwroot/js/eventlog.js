@@ -2,6 +2,10 @@
 // ActivityView) that match the page's filter. Rows are built with textContent only: payloads come from outside and must never become HTML.
 (() => {
     'use strict';
+    // "Hide machine events" applies at once: one click, no "Apply filter".
+    document.querySelectorAll('form[data-testid=filter] [data-autosubmit]').forEach((box) =>
+        box.addEventListener('change', () => box.form.requestSubmit()));
+
     const toggle = document.getElementById('live-toggle');
     const status = document.getElementById('live-status');
     const tbody = document.getElementById('log-rows');
@@ -11,13 +15,15 @@
 
     const matches = (e) => {
         if (filter.kind && e.kind !== filter.kind) return false;
-        if (filter.user && e.actorName !== filter.user) return false;
+        // The server matched the user text against people's names and emails (accents ignored) and sent the emails of
+        // those it found; the log's own actor text is matched as SQL's LIKE does (case-insensitive).
+        if (filter.user && !(filter.actorNames || []).includes(e.actorName)
+            && !(e.actorName || '').toLowerCase().includes(filter.user.toLowerCase())) return false;
+        if (filter.machineKinds && filter.machineKinds.includes(e.kind)) return false;
         if (filter.event && e.eventName !== filter.event) return false;
         if (filter.outcome && e.outcome !== filter.outcome) return false;
-        if (filter.channel) {
-            const prefix = filter.channel.length > 1 && filter.channel.endsWith('*') ? filter.channel.slice(0, -1) : null;
-            if (prefix ? !(e.channel || '').startsWith(prefix) : e.channel !== filter.channel) return false;
-        }
+        // The channel filter is a prefix, with or without a trailing *.
+        if (filter.channel && !(e.channel || '').startsWith(filter.channel.replace(/\*+$/, ''))) return false;
         if (filter.q && !(e.data || '').toLowerCase().includes(filter.q.toLowerCase())) return false;
         const t = Date.parse(e.timeUtc);
         if (filter.from && t < Date.parse(filter.from + 'Z')) return false;
@@ -116,5 +122,18 @@
         return consoleLive.stop();
     };
 
-    toggle.addEventListener('change', () => (toggle.checked ? start() : stop()));
+    // The switch is remembered in this browser: an auditor who watches the log live finds it live again.
+    const remembered = 'eventlog.live';
+    const remember = (on) => { try { localStorage.setItem(remembered, on ? 'on' : 'off'); } catch { /* storage off: not remembered */ } };
+    toggle.addEventListener('change', () => {
+        remember(toggle.checked);
+        return toggle.checked ? start() : stop();
+    });
+    let wasOn = false;
+    try { wasOn = localStorage.getItem(remembered) === 'on'; } catch { /* storage off */ }
+    // Live only follows the first page (new entries land on top); the switch is disabled on older pages.
+    if (wasOn && !toggle.disabled) {
+        toggle.checked = true;
+        start();
+    }
 })();
