@@ -44,6 +44,20 @@
         return td;
     };
 
+    // New rows show the channel as stored (names come with the next page load); data-channel as on server rows.
+    const channelCell = (channel) => {
+        const td = cell(channel, 'mono', 'channel');
+        if (channel) td.dataset.channel = channel;
+        return td;
+    };
+
+    // The time as the server renders it (<school-time>): the school's zone, UTC on hover (wwwroot/js/time.js).
+    const timeCell = (iso) => {
+        const td = cell(null, 'mono text-nowrap', 'time');
+        td.append(window.schoolTime.element(Date.parse(iso)));
+        return td;
+    };
+
     const outcomeClass = (o) => ({ success: 'text-bg-success', allowed: 'text-bg-success', accepted: 'text-bg-success',
         duplicate: 'text-bg-secondary', 'not-sent': 'text-bg-secondary', corrected: 'text-bg-warning',
         failure: 'text-bg-danger', refused: 'text-bg-danger', rejected: 'text-bg-danger', malformed: 'text-bg-danger' }[o] || 'text-bg-light');
@@ -79,7 +93,7 @@
             outcome.append(badge);
         }
         row.append(expandCell, idCell, timeCell(e.timeUtc), cell(e.kind, 'mono', 'kind'),
-            cell(e.actorName, null, 'actor'), cell(e.channel, 'mono', 'channel'), cell(e.eventName, 'mono', 'event'), outcome,
+            cell(e.actorName, null, 'actor'), channelCell(e.channel), cell(e.eventName, 'mono', 'event'), outcome,
             cell(e.target, 'mono small', 'target'));
 
         const payloadRow = document.createElement('tr');
