@@ -19,6 +19,7 @@ public static class EventLogSetup
         builder.Services.AddScoped<AuditChainVerifier>();
         builder.Services.AddScoped<EventLogQuery>();
         builder.Services.AddScoped<EventLogSearch>();
+        builder.Services.AddSingleton<ActorCatalog>();
         builder.Services.AddScoped<ActivityChart>();
         builder.Services.AddScoped<EventLogRetention>();
         builder.Services.AddHostedService<RetentionWorker>();

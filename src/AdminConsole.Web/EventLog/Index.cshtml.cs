@@ -85,7 +85,7 @@ public class IndexModel(EventLogQuery query, EventLogSearch search, AuditChainVe
         get
         {
             var live = Filter.ToQuery().ToDictionary(p => p.Key, p => (object?)p.Value);
-            if (Filter.User is not null) live["actorNames"] = Filter.ActorEmails;
+            if (Filter.User is not null) live["actorNames"] = Filter.ActorNames;
             if (Filter.HidesMachineEvents) live["machineKinds"] = EventLogFilter.MachineKinds;
             return JsonSerializer.Serialize(live);
         }

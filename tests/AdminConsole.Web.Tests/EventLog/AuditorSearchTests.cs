@@ -106,6 +106,18 @@ public class AuditorSearchTests(ConsoleFactory factory) : IClassFixture<ConsoleF
     }
 
     [Fact]
+    public async Task An_actor_first_seen_after_a_search_is_found_by_the_next_one()
+    {
+        var client = await factory.SignInAsync(DemoUser.Auditor);
+        Assert.Empty(LogPageTests.RowIds(await LogPageTests.GetPageAsync(client, "/EventLog?user=late-comer")));
+
+        // An address nobody has (a guessed sign-in, say): not a person, only an actor of the log.
+        var written = await WriteAsync(new Actor(null, "Late-Comer.Guess@elsewhere.test"), 2, "public", "late");
+
+        Assert.Equal(written.Select(e => e.Id).OrderDescending(), LogPageTests.RowIds(await LogPageTests.GetPageAsync(client, "/EventLog?user=late-comer")));
+    }
+
+    [Fact]
     public async Task A_preset_fills_from_and_to_and_shows_only_entries_in_that_window()
     {
         // One entry two hours old, one now: "last hour" shows the second only.
