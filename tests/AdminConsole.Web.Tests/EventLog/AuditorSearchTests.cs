@@ -61,18 +61,9 @@ public class AuditorSearchTests(ConsoleFactory factory) : IClassFixture<ConsoleF
             .Select(r => (long.Parse(r.GetAttribute("data-id")!), r.QuerySelector("td[data-col=actor]")!.TextContent.Trim())).ToList();
     }
 
-    private async Task<List<AuditEntry>> WriteAsync(Actor actor, int count, string channel, string eventName, string kind = AuditKinds.EventSent,
-        string? target = null, string? data = null)
-    {
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        var trail = scope.ServiceProvider.GetRequiredService<AuditTrail>();
-        var written = Enumerable.Range(0, count)
-            .Select(i => trail.Add(db, kind, actor, target: target, data: data ?? $"{{\"n\":{i}}}", channel: channel, eventName: eventName, outcome: "success"))
-            .ToList();
-        await db.SaveChangesAsync();
-        return written;
-    }
+    private Task<List<AuditEntry>> WriteAsync(Actor actor, int count, string channel, string eventName, string kind = AuditKinds.EventSent,
+        string? target = null, string? data = null) =>
+        factory.WriteAsync(count, i => (kind, channel, eventName, "success", data ?? $"{{\"n\":{i}}}"), actor, target);
 
     [Theory]
     [InlineData("zoe")]          // no accent typed, "Zoë" stored
