@@ -2,10 +2,16 @@
 // Used by the event log page and the dashboard partial (EventLog/_ActivityChart.cshtml).
 (() => {
     'use strict';
-    const palette = ['#0d6efd', '#198754', '#dc3545', '#fd7e14', '#6f42c1', '#20c997', '#d63384', '#6c757d', '#0dcaf0', '#ffc107'];
-
-    // One colour per kind on every chart and every range: picked from the kind's name, not its position.
+    // One colour per kind on every chart and every range, never its position in a legend. The kinds that make most
+    // of a log have colours of their own, so they never share one (hashing alone gave channel.auth and
+    // webhook.event two near greens); the others are picked from their name among the rest.
+    const fixed = {
+        'webhook.event': '#6f42c1', 'channel.auth': '#20c997', 'user.auth': '#0dcaf0', 'event.sent': '#0d6efd',
+        'signin.succeeded': '#198754', 'signin.failed': '#dc3545', 'signin.lockedout': '#d63384',
+    };
+    const palette = ['#fd7e14', '#ffc107', '#6c757d', '#795548', '#343a40', '#6610f2'];
     const colour = (kind) => {
+        if (fixed[kind]) return fixed[kind];
         let h = 0;
         for (const c of kind) h = (h * 31 + c.charCodeAt(0)) >>> 0;
         return palette[h % palette.length];

@@ -2,6 +2,10 @@
 // ActivityView) that match the page's filter. Rows are built with textContent only: payloads come from outside and must never become HTML.
 (() => {
     'use strict';
+    // "Hide machine events" applies at once: one click, no "Apply filter".
+    document.querySelectorAll('form[data-testid=filter] [data-autosubmit]').forEach((box) =>
+        box.addEventListener('change', () => box.form.requestSubmit()));
+
     const toggle = document.getElementById('live-toggle');
     const status = document.getElementById('live-status');
     const tbody = document.getElementById('log-rows');
@@ -11,13 +15,15 @@
 
     const matches = (e) => {
         if (filter.kind && e.kind !== filter.kind) return false;
-        if (filter.user && e.actorName !== filter.user) return false;
+        // The server matched the user text against people's names and emails (accents ignored) and sent the emails of
+        // those it found; the log's own actor text is matched as SQL's LIKE does (case-insensitive).
+        if (filter.user && !(filter.actorNames || []).includes(e.actorName)
+            && !(e.actorName || '').toLowerCase().includes(filter.user.toLowerCase())) return false;
+        if (filter.machineKinds && filter.machineKinds.includes(e.kind)) return false;
         if (filter.event && e.eventName !== filter.event) return false;
         if (filter.outcome && e.outcome !== filter.outcome) return false;
-        if (filter.channel) {
-            const prefix = filter.channel.length > 1 && filter.channel.endsWith('*') ? filter.channel.slice(0, -1) : null;
-            if (prefix ? !(e.channel || '').startsWith(prefix) : e.channel !== filter.channel) return false;
-        }
+        // The channel filter is a prefix, with or without a trailing *.
+        if (filter.channel && !(e.channel || '').startsWith(filter.channel.replace(/\*+$/, ''))) return false;
         if (filter.q && !(e.data || '').toLowerCase().includes(filter.q.toLowerCase())) return false;
         const t = Date.parse(e.timeUtc);
         if (filter.from && t < Date.parse(filter.from + 'Z')) return false;
@@ -38,7 +44,14 @@
         return td;
     };
 
-    // The same cell the server renders (<school-time>): the school's zone, the UTC instant on hover.
+    // New rows show the channel as stored (names come with the next page load); data-channel as on server rows.
+    const channelCell = (channel) => {
+        const td = cell(channel, 'mono', 'channel');
+        if (channel) td.dataset.channel = channel;
+        return td;
+    };
+
+    // The time as the server renders it (<school-time>): the school's zone, UTC on hover (wwwroot/js/time.js).
     const timeCell = (iso) => {
         const td = cell(null, 'mono text-nowrap', 'time');
         td.append(window.schoolTime.element(Date.parse(iso)));
@@ -80,7 +93,7 @@
             outcome.append(badge);
         }
         row.append(expandCell, idCell, timeCell(e.timeUtc), cell(e.kind, 'mono', 'kind'),
-            cell(e.actorName, null, 'actor'), cell(e.channel, 'mono', 'channel'), cell(e.eventName, 'mono', 'event'), outcome,
+            cell(e.actorName, null, 'actor'), channelCell(e.channel), cell(e.eventName, 'mono', 'event'), outcome,
             cell(e.target, 'mono small', 'target'));
 
         const payloadRow = document.createElement('tr');
@@ -123,5 +136,18 @@
         return consoleLive.stop();
     };
 
-    toggle.addEventListener('change', () => (toggle.checked ? start() : stop()));
+    // The switch is remembered in this browser: an auditor who watches the log live finds it live again.
+    const remembered = 'eventlog.live';
+    const remember = (on) => { try { localStorage.setItem(remembered, on ? 'on' : 'off'); } catch { /* storage off: not remembered */ } };
+    toggle.addEventListener('change', () => {
+        remember(toggle.checked);
+        return toggle.checked ? start() : stop();
+    });
+    let wasOn = false;
+    try { wasOn = localStorage.getItem(remembered) === 'on'; } catch { /* storage off */ }
+    // Live only follows the first page (new entries land on top); the switch is disabled on older pages.
+    if (wasOn && !toggle.disabled) {
+        toggle.checked = true;
+        start();
+    }
 })();

@@ -1,4 +1,3 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -10,9 +9,10 @@ namespace AdminConsole.Web.EventLog;
 /// The auditor's log: filter, page (keyset), expand, export, verify. Read-only for everyone: the log has no write
 /// action; verification only reads.
 /// </summary>
-public class IndexModel(EventLogQuery query, AuditChainVerifier verifier, ILogBacklog backlog, IOptions<EventLogOptions> options) : PageModel
+public class IndexModel(EventLogQuery query, EventLogSearch search, AuditChainVerifier verifier, ILogBacklog backlog, IOptions<EventLogOptions> options) : PageModel
 {
     public EventLogFilter Filter { get; private set; } = new();
+    public LogNames Names { get; private set; } = LogNames.None;
     public LogPage Results { get; private set; } = new([], null, null);
     public ChainVerdict? Verdict { get; private set; }
     public int? RetentionDays => options.Value.RetentionDays;
@@ -52,13 +52,14 @@ public class IndexModel(EventLogQuery query, AuditChainVerifier verifier, ILogBa
 
     private async Task LoadAsync(EventLogFilter filter, long? before, long? after, CancellationToken ct)
     {
-        Filter = filter.Normalized();
+        Filter = await search.ResolveAsync(filter, ct);
         foreach (var (field, message) in Filter.Errors())
             ModelState.AddModelError(field, message);
         if (!ModelState.IsValid)
             return;
         IsFirstPage = before is null && after is null;
         Results = await query.PageAsync(Filter, before, after, ct: ct);
+        Names = await search.NamesAsync(ct);
         DeliveriesNotYetLogged = await backlog.DeliveriesNotYetLoggedAsync(ct);
     }
 
@@ -74,22 +75,19 @@ public class IndexModel(EventLogQuery query, AuditChainVerifier verifier, ILogBa
 
     public Dictionary<string, string?> VerifyRoute => Route(handler: "Verify");
 
-    public string ExportUrl => QueryString.Create(Filter.ToQuery()) is var qs ? "/EventLog/export.csv" + qs : "";
+    public string ExportUrl => "/EventLog/export.csv" + QueryString.Create(Filter.ToQuery());
 
-    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    public string JsonLinesUrl => "/EventLog/export.jsonl" + QueryString.Create(Filter.ToQuery());
 
-    /// <summary>JSON payloads indented for reading; anything else shown as stored.</summary>
-    public static string PrettyPayload(string? data)
+    /// <summary>What the Live switch needs to match new entries as the server does (the people matched by the user filter).</summary>
+    public string LiveFilterJson
     {
-        if (string.IsNullOrEmpty(data)) return "(no payload)";
-        try
+        get
         {
-            using var doc = JsonDocument.Parse(data);
-            return JsonSerializer.Serialize(doc.RootElement, Pretty);
-        }
-        catch (JsonException)
-        {
-            return data;
+            var live = Filter.ToQuery().ToDictionary(p => p.Key, p => (object?)p.Value);
+            if (Filter.User is not null) live["actorNames"] = Filter.ActorNames;
+            if (Filter.HidesMachineEvents) live["machineKinds"] = EventLogFilter.MachineKinds;
+            return JsonSerializer.Serialize(live);
         }
     }
 }

@@ -1,4 +1,5 @@
 using AdminConsole.Web.Data;
+using AdminConsole.Web.EventLog;
 
 namespace AdminConsole.Web.Memberships;
 
@@ -12,6 +13,8 @@ public static class MembershipsSetup
     {
         var services = builder.Services;
         services.AddSingleton<MembershipCache>();
+        // The event log names people and classes from the same snapshot.
+        services.AddSingleton<ILogDirectory, MembershipLogDirectory>();
         services.AddSingleton<MembershipChangeInterceptor>();
         services.AddSingleton<MembershipCommitInterceptor>();
         services.ConfigureDbContext<AppDbContext>((sp, o) => o.AddInterceptors(

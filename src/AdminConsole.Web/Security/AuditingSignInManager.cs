@@ -42,6 +42,7 @@ public sealed class AuditingSignInManager(
     public override async Task<SignInResult> PasswordSignInAsync(AppUser user, string password, bool isPersistent, bool lockoutOnFailure)
     {
         var wasLockedOut = await UserManager.IsLockedOutAsync(user);
+        var failedBefore = await UserManager.GetAccessFailedCountAsync(user);
         // Identity UI's login page passes lockoutOnFailure: false; the console's rule is lockout after 5 failures, always.
         var result = await base.PasswordSignInAsync(user, password, isPersistent, lockoutOnFailure: true);
         var (kind, outcome) = result switch
@@ -53,7 +54,15 @@ public sealed class AuditingSignInManager(
             { IsNotAllowed: true } => (AuditKinds.SignInFailed, "not-allowed"),
             _ => (AuditKinds.SignInFailed, "bad-password"),
         };
-        await RecordAsync(kind, Actor.From(user), $"user:{user.Id}", outcome, new { failedCount = user.AccessFailedCount, lockedUntil = user.LockoutEnd?.UtcDateTime });
+        // Identity resets the failed count to 0 when a failure locks the account, so the count that locked it is the one
+        // before this attempt plus this failure. A refused attempt while locked checks no password and counts nothing.
+        int? failedCount = outcome switch
+        {
+            "locked" => failedBefore + 1,
+            "refused" => null,
+            _ => user.AccessFailedCount,
+        };
+        await RecordAsync(kind, Actor.From(user), $"user:{user.Id}", outcome, new { failedCount, lockedUntil = user.LockoutEnd?.UtcDateTime });
         return result;
     }
 

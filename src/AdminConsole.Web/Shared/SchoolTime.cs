@@ -13,7 +13,7 @@ public sealed class SchoolTime(IOptions<SchoolOptions> options)
 
     public string ZoneId { get; } = options.Value.TimeZone;
 
-    private TimeZoneInfo Zone { get; } = TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone);
+    public TimeZoneInfo Zone { get; } = TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone);
 
     public string Format(DateTimeOffset instant) =>
         TimeZoneInfo.ConvertTime(instant, Zone).ToString(Pattern, CultureInfo.InvariantCulture) + " " + ZoneId;

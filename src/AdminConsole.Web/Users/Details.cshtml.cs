@@ -23,6 +23,14 @@ public class DetailsModel(UserAdministration administration, UserManager<AppUser
     public IList<string> CurrentRoles { get; private set; } = [];
     public bool IsSelf { get; private set; }
     public DateTimeOffset? LockedUntil { get; private set; }
+
+    /// <summary>
+    /// Locked by failed sign-ins (not by an administrator): Identity then resets the count to 0, so the page says
+    /// how many failures locked it instead of "0".
+    /// </summary>
+    public bool LockedOutByFailures => LockedUntil is { } until && until != DateTimeOffset.MaxValue && Account.AccessFailedCount == 0;
+
+    public int MaxFailedSignIns => users.Options.Lockout.MaxFailedAccessAttempts;
     public IReadOnlyList<(int Id, string Name, ClassRole Role, bool Archived)> Classes { get; private set; } = [];
     public IReadOnlyList<UserSession> Sessions { get; private set; } = [];
 

@@ -42,7 +42,9 @@ public class EventLogTests(KestrelConsole console, Chromium chromium) : IClassFi
         await page.WaitForURLAsync(url => url.Contains("channel=private-class-1"));
         var rows = page.Locator("tr[data-testid=log-row]");
         await Expect(rows).ToHaveCountAsync(13);
-        await Expect(page.Locator("tr[data-testid=log-row] td[data-col=channel]").Filter(new() { HasNotText = "private-class-1" })).ToHaveCountAsync(0);
+        // The page names the class; the channel itself stays on the cell (and in the export).
+        await Expect(page.Locator("tr[data-testid=log-row] td[data-col=channel]:not([data-channel='private-class-1'])")).ToHaveCountAsync(0);
+        await Expect(rows.First.Locator("td[data-col=channel]")).ToHaveTextAsync("Physics 7A (private)");
 
         // Expand the newest "Homework" entry: its payload is shown pretty-printed.
         var homework = rows.Filter(new() { HasText = "announcement" }).First;
@@ -65,11 +67,10 @@ public class EventLogTests(KestrelConsole console, Chromium chromium) : IClassFi
         foreach (var row in await rows.AllAsync())
             pageRows.Add([
                 (await row.GetAttributeAsync("data-id"))!,
-                // The page shows the school's zone; the export stays UTC, the instant the <time> element carries.
-                (await row.Locator("td[data-col=time] time").GetAttributeAsync("datetime"))!,
+                (await row.Locator("td[data-col=time] time").GetAttributeAsync("datetime"))!, // the page shows the school's zone; this is the UTC instant
                 await row.Locator("td[data-col=kind]").InnerTextAsync(),
                 await row.Locator("td[data-col=actor]").InnerTextAsync(),
-                await row.Locator("td[data-col=channel]").InnerTextAsync(),
+                (await row.Locator("td[data-col=channel]").GetAttributeAsync("data-channel"))!,
                 await row.Locator("td[data-col=event]").InnerTextAsync(),
                 await row.Locator("td[data-col=outcome]").InnerTextAsync(),
             ]);
@@ -101,5 +102,69 @@ public class EventLogTests(KestrelConsole console, Chromium chromium) : IClassFi
         await Expect(rows.First.Locator("td[data-col=channel]")).ToHaveTextAsync("private-class-9");
         await rows.First.GetByTestId("expand").ClickAsync();
         await Expect(page.Locator("tr[data-testid=payload-row] pre").First).ToContainTextAsync("\"title\": \"Live\"");
+    }
+
+    [Fact]
+    public async Task Auditor_finds_an_entry_by_part_of_a_display_name_with_a_preset()
+    {
+        // Zoë Student (student2) did something just now and three hours ago; Sam did something just now.
+        var zoeId = await UserIdAsync("student2@school.test");
+        var samId = await UserIdAsync("student@school.test");
+        AuditEntry old, recent;
+        await using (var scope = console.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.AuditEntries.Add(old = new AuditEntry
+            {
+                TimeUtc = DateTime.UtcNow.AddHours(-3), Kind = AuditKinds.ChannelAuth, ActorId = zoeId, ActorName = "student2@school.test",
+                Channel = "presence-class-2", Outcome = "allowed", Data = "{\"socket_id\":\"1.1\"}",
+            });
+            await db.SaveChangesAsync();
+            var trail = scope.ServiceProvider.GetRequiredService<AuditTrail>();
+            recent = trail.Add(db, AuditKinds.ChannelAuth, new Actor(zoeId, "student2@school.test"), data: new { socket_id = "2.2" }, channel: "presence-class-2", outcome: "allowed");
+            trail.Add(db, AuditKinds.ChannelAuth, new Actor(samId, "student@school.test"), data: new { socket_id = "3.3" }, channel: "presence-class-1", outcome: "allowed");
+            await db.SaveChangesAsync();
+        }
+
+        var page = await chromium.SignedInPageAsync(console.BaseUrl, "auditor@school.test", "Auditor-demo-123");
+        await page.GotoAsync("/EventLog");
+        await page.FillAsync("#user", "zoe"); // no accent, part of "Zoë Student"
+        await page.GetByTestId("preset-hour").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("range=hour"));
+
+        // Zoë's entry of the last hour is there, named by class; the one from three hours ago is not; nobody else's is.
+        var rows = page.Locator("tr[data-testid=log-row]");
+        var mine = page.Locator($"tr[data-testid=log-row][data-id='{recent.Id}']");
+        await Expect(mine.Locator("td[data-col=channel]")).ToHaveTextAsync("History 8B (presence)");
+        await Expect(page.Locator($"tr[data-testid=log-row][data-id='{old.Id}']")).ToHaveCountAsync(0);
+        await Expect(rows.Locator("td[data-col=actor]").Filter(new() { HasNotText = "student2@school.test" })).ToHaveCountAsync(0);
+        // The preset became a fixed window in the From field; the typed text is kept.
+        await Expect(page.Locator("#from")).Not.ToHaveValueAsync("");
+        await Expect(page.Locator("#user")).ToHaveValueAsync("zoe");
+
+        // One click hides machine events (channel authorizations are): nothing of Zoë's is left in the hour.
+        await page.GetByTestId("hide-machine").CheckAsync();
+        await page.WaitForURLAsync(url => url.Contains("hide=machine"));
+        await Expect(page.GetByTestId("empty")).ToBeVisibleAsync();
+
+        // The Live switch is remembered in this browser.
+        await page.GotoAsync("/EventLog");
+        await page.GetByTestId("live-toggle").CheckAsync();
+        await page.ReloadAsync();
+        await Expect(page.GetByTestId("live-toggle")).ToBeCheckedAsync();
+        await Expect(page.GetByTestId("live-status")).ToHaveTextAsync("live");
+
+        // On a phone the filter folds behind one button.
+        await page.SetViewportSizeAsync(375, 740);
+        await Expect(page.Locator("#user")).ToBeHiddenAsync();
+        await page.GetByTestId("filter-toggle").ClickAsync();
+        await Expect(page.Locator("#user")).ToBeVisibleAsync();
+    }
+
+    private async Task<string> UserIdAsync(string email)
+    {
+        await using var scope = console.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        return db.Users.Single(u => u.Email == email).Id;
     }
 }

@@ -6,7 +6,7 @@ namespace AdminConsole.Web.Tests.EventLog;
 
 public class EventLogAccessTests(ConsoleFactory factory) : IClassFixture<ConsoleFactory>
 {
-    public static TheoryData<string> LogUrls => ["/EventLog", "/EventLog/Entry/1", "/EventLog/export.csv", "/EventLog/activity?range=hour", "/EventLog?handler=Verify"];
+    public static TheoryData<string> LogUrls => ["/EventLog", "/EventLog/Entry/1", "/EventLog/export.csv", "/EventLog/export.jsonl", "/EventLog/activity?range=hour", "/EventLog?handler=Verify"];
 
     public static TheoryData<DemoUser, string> Forbidden()
     {

@@ -11,7 +11,8 @@ namespace AdminConsole.Web.Tests.EventLog;
 internal static class EventLogTestData
 {
     public static async Task<List<AuditEntry>> WriteAsync(this ConsoleFactory factory, int count,
-        Func<int, (string Kind, string? Channel, string? EventName, string? Outcome, string? Data)>? shape = null, Actor? actor = null)
+        Func<int, (string Kind, string? Channel, string? EventName, string? Outcome, string? Data)>? shape = null, Actor? actor = null,
+        string? target = null)
     {
         await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
@@ -20,7 +21,7 @@ internal static class EventLogTestData
         for (var i = 0; i < count; i++)
         {
             var (kind, channel, eventName, outcome, data) = shape?.Invoke(i) ?? (AuditKinds.EventSent, "private-class-1", "announcement", "success", $"{{\"n\":{i}}}");
-            written.Add(trail.Add(db, kind, actor ?? new Actor(null, "tests@school.test"), target: null, data: data, channel: channel, eventName: eventName, outcome: outcome));
+            written.Add(trail.Add(db, kind, actor ?? new Actor(null, "tests@school.test"), target: target, data: data, channel: channel, eventName: eventName, outcome: outcome));
         }
         await db.SaveChangesAsync();
         return written;

@@ -76,6 +76,7 @@ public sealed class RoleMatrixTests(RoleMatrixTests.Console console) : IClassFix
         Page("/EventLog?handler=Verify", Admin, Auditor),
         Page("/EventLog/Entry/1", Admin, Auditor),
         Api("GET", "/EventLog/export.csv", Admin, Auditor),
+        Api("GET", "/EventLog/export.jsonl", Admin, Auditor),
         Api("GET", "/EventLog/activity?range=hour", Admin, Auditor),
         Page("/Student", Student),
         Page("/Users", Admin),

@@ -85,6 +85,18 @@ public class SignInTests(ConsoleFactory factory) : IClassFixture<ConsoleFactory>
         var lockouts = await factory.AuditAsync(AuditKinds.LockedOut, $"user:{user.Id}");
         Assert.Equal(["locked", "refused"], lockouts.Select(e => e.Outcome));
         Assert.Empty(await factory.AuditAsync(AuditKinds.SignIn, $"user:{user.Id}"));
+
+        // The lockout records the failures that caused it (Identity has reset its counter to 0 by then); the refused
+        // attempt checked no password and counts nothing.
+        var locked = JsonDocument.Parse(lockouts[0].Data!).RootElement.GetProperty("detail");
+        Assert.Equal(5, locked.GetProperty("failedCount").GetInt32());
+        Assert.Equal(JsonValueKind.String, locked.GetProperty("lockedUntil").ValueKind);
+        Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(lockouts[1].Data!).RootElement.GetProperty("detail").GetProperty("failedCount").ValueKind);
+
+        // The user's page says the same while the lockout lasts, not "0".
+        var admin = await factory.SignInAsync(DemoUser.Admin);
+        var details = await admin.GetDocumentAsync($"/Users/Details/{user.Id}");
+        Assert.StartsWith("5, which locked the account until ", details.QuerySelector("[data-testid=failed-signins]")!.TextContent.Trim());
     }
 
     [Fact]

@@ -70,8 +70,8 @@ public sealed class HostileInputTests(HostileInputTests.KestrelConsole console, 
             new("POST /realtime/trigger", [200, 400, 403, 429], r => Json.Trigger(r, r.Next(2) == 0 ? teacher : admin)),
             // docs/api.md: POST /pusher/webhook (429: the rejection throttle).
             new("POST /pusher/webhook", [200, 400, 401, 413, 429], Json.Webhook),
-            // docs/api.md: GET /EventLog/export.csv and /EventLog/activity (414: a request line over Kestrel's 8 KB).
-            new("GET /EventLog/export.csv, /EventLog/activity", [200, 400, 414], r => Queries.EventLog(r, admin)),
+            // docs/api.md: GET /EventLog/export.csv, /EventLog/export.jsonl and /EventLog/activity (414: a request line over Kestrel's 8 KB).
+            new("GET /EventLog/export.csv, /EventLog/export.jsonl, /EventLog/activity", [200, 400, 414], r => Queries.EventLog(r, admin)),
             // The sign-in form: the page again (200, 400 for a malformed field or token), or a redirect.
             new("POST /Identity/Account/Login", [200, 302, 400], r => Forms.Login(r, anonymous)),
             // Pages and the status-code page under hostile forms and queries: the page, a redirect, or a real error.
@@ -470,18 +470,18 @@ public sealed class HostileInputTests(HostileInputTests.KestrelConsole console, 
 
     private static class Queries
     {
-        private static readonly string[] Fields = ["kind", "channel", "user", "event", "outcome", "from", "to", "q", "range", "code", "before", "after"];
+        private static readonly string[] Fields = ["kind", "channel", "user", "event", "outcome", "from", "to", "q", "range", "hide", "code", "before", "after"];
         private static readonly string[] Values =
         [
             "", "%00", "channel.auth", "webhook.received", "private-*", "*", "2026-11-30T00:00:00Z", "2026-13-45", "0001-01-01",
             "9999-12-31T23:59:59Z", "yesterday", "hour", "day", "week", "year", "-1", "99999999999999999999", "%zz", "%ED%A0%80", "%FF",
-            "%27%20OR%201%3D1", "%5B", "%5D", "a%5Bb", Uri.EscapeDataString(new string('q', 5000)), "%F0%9F%98%80",
+            "%27%20OR%201%3D1", "machine", "7d", "today", "%5B", "%5D", "a%5Bb", Uri.EscapeDataString(new string('q', 5000)), "%F0%9F%98%80",
         ];
 
         public static RawRequest EventLog(Random r, Session admin)
         {
             // The export streams the whole (growing) log: one in four, so the test stays fast.
-            var path = r.Next(4) == 0 ? "/EventLog/export.csv" : "/EventLog/activity";
+            var path = r.Next(4) == 0 ? (r.Next(2) == 0 ? "/EventLog/export.csv" : "/EventLog/export.jsonl") : "/EventLog/activity";
             var query = string.Join("&", Enumerable.Range(0, r.Next(6)).Select(_ => Pieces.Pick(r, Fields) + (r.Next(8) == 0 ? "[]" : "") + "=" + Pieces.Pick(r, Values)));
             return new RawRequest("GET", path + (query.Length > 0 ? "?" + query : ""), [("Cookie", admin.Cookie)], []);
         }
