@@ -42,6 +42,12 @@ public abstract class StorageProvider
     /// </summary>
     public abstract ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct);
 
+    /// <summary>
+    /// The configured provider's variant of a value, for the rare statement that must be worded per engine outside
+    /// the hot paths (an index hint); hot-path services are chosen with <see cref="StorageProviderServices.AddPerProvider{TService, TSqlite, TPostgres}"/>.
+    /// </summary>
+    public T Choose<T>(T sqlite, T postgres) => Kind == DatabaseProvider.Postgres ? postgres : sqlite;
+
     /// <summary>The provider of a context made outside the console's services (tools, tests opening a database directly).</summary>
     public static StorageProvider Of(AppDbContext db) => db switch
     {

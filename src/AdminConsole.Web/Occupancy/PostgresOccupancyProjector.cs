@@ -1,3 +1,4 @@
+using AdminConsole.Web.EventLog;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -16,8 +17,8 @@ internal sealed class PostgresOccupancyProjector(NpgsqlTransaction transaction) 
     internal const string UpsertChannelSql = """
         INSERT INTO "ChannelStates" AS s ("Channel", "Kind", "Occupied", "OccupiedSinceMs", "OccupancyChangedMs", "OccupancyVersion",
                                    "SubscriptionCount", "SubscriptionVersion", "UserCount", "LastEventName", "LastEventMs", "LastEventVersion")
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-                CASE WHEN $9 THEN (SELECT COUNT(*) FROM "PresenceMembers" WHERE "Present" AND "Channel" = $1) ELSE 0 END, $10, $11, $12)
+        VALUES ($1::text, $2, $3, $4, $5, $6, $7, $8,
+                CASE WHEN $9 THEN (SELECT COUNT(*) FROM "PresenceMembers" WHERE "Present" AND "Channel" = $1::text) ELSE 0 END, $10, $11, $12)
         ON CONFLICT ("Channel") DO UPDATE SET
             "Occupied" = CASE WHEN excluded."OccupancyVersion" > s."OccupancyVersion" THEN excluded."Occupied" ELSE s."Occupied" END,
             "OccupiedSinceMs" = CASE WHEN excluded."OccupancyVersion" > s."OccupancyVersion" THEN excluded."OccupiedSinceMs" ELSE s."OccupiedSinceMs" END,
@@ -68,8 +69,8 @@ internal sealed class PostgresOccupancyProjector(NpgsqlTransaction transaction) 
         {
             Parameters =
             {
-                new NpgsqlParameter<string> { TypedValue = channel },
-                new NpgsqlParameter<string> { TypedValue = userId },
+                new NpgsqlParameter<string> { TypedValue = AuditChain.WellFormed(channel) },
+                new NpgsqlParameter<string> { TypedValue = AuditChain.WellFormed(userId) },
                 new NpgsqlParameter<bool> { TypedValue = present },
                 new NpgsqlParameter<long> { TypedValue = timeMs },
                 new NpgsqlParameter<long> { TypedValue = version },
@@ -88,7 +89,8 @@ internal sealed class PostgresOccupancyProjector(NpgsqlTransaction transaction) 
         {
             Parameters =
             {
-                new NpgsqlParameter<string> { TypedValue = channel },
+                // PostgreSQL text cannot hold a lone UTF-16 surrogate: stored as U+FFFD, as the event log seals it.
+                new NpgsqlParameter<string> { TypedValue = AuditChain.WellFormed(channel) },
                 new NpgsqlParameter<string> { TypedValue = KindOf(channel) },
                 new NpgsqlParameter<bool> { TypedValue = occupied },
                 Nullable(occupied && occupancyVersion > 0 ? timeMs : null),
@@ -97,7 +99,7 @@ internal sealed class PostgresOccupancyProjector(NpgsqlTransaction transaction) 
                 Nullable(count),
                 new NpgsqlParameter<long> { TypedValue = countVersion },
                 new NpgsqlParameter<bool> { TypedValue = recount },
-                new NpgsqlParameter<string> { TypedValue = name },
+                new NpgsqlParameter<string> { TypedValue = AuditChain.WellFormed(name) },
                 new NpgsqlParameter<long> { TypedValue = timeMs },
                 new NpgsqlParameter<long> { TypedValue = lastVersion },
             },

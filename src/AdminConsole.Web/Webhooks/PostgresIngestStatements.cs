@@ -175,12 +175,14 @@ internal sealed class PostgresIngestStatements : IIngestStatements
             _position.Add(position);
             _time.Add(d.Webhook.TimeMs);
             _received.Add(d.ReceivedMs);
-            _name.Add(e.Name);
-            _channel.Add(e.Channel);
-            _user.Add(e.UserId);
-            _event.Add(e.Event);
-            _data.Add(e.Data);
-            _socket.Add(e.SocketId);
+            // PostgreSQL text cannot hold a lone UTF-16 surrogate (a JSON escape can carry one): stored as U+FFFD,
+            // as the event log seals it.
+            _name.Add(AuditChain.WellFormed(e.Name)!);
+            _channel.Add(AuditChain.WellFormed(e.Channel));
+            _user.Add(AuditChain.WellFormed(e.UserId));
+            _event.Add(AuditChain.WellFormed(e.Event));
+            _data.Add(AuditChain.WellFormed(e.Data));
+            _socket.Add(AuditChain.WellFormed(e.SocketId));
             _count.Add(e.SubscriptionCount);
         }
 
