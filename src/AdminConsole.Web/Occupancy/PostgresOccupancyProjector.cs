@@ -69,8 +69,8 @@ internal sealed class PostgresOccupancyProjector(NpgsqlTransaction transaction) 
         {
             Parameters =
             {
-                new NpgsqlParameter<string> { TypedValue = AuditChain.WellFormed(channel) },
-                new NpgsqlParameter<string> { TypedValue = AuditChain.WellFormed(userId) },
+                new NpgsqlParameter<string> { TypedValue = AuditChain.WellFormed(channel)! },
+                new NpgsqlParameter<string> { TypedValue = AuditChain.WellFormed(userId)! },
                 new NpgsqlParameter<bool> { TypedValue = present },
                 new NpgsqlParameter<long> { TypedValue = timeMs },
                 new NpgsqlParameter<long> { TypedValue = version },
@@ -90,7 +90,7 @@ internal sealed class PostgresOccupancyProjector(NpgsqlTransaction transaction) 
             Parameters =
             {
                 // PostgreSQL text cannot hold a lone UTF-16 surrogate: stored as U+FFFD, as the event log seals it.
-                new NpgsqlParameter<string> { TypedValue = AuditChain.WellFormed(channel) },
+                new NpgsqlParameter<string> { TypedValue = AuditChain.WellFormed(channel)! },
                 new NpgsqlParameter<string> { TypedValue = KindOf(channel) },
                 new NpgsqlParameter<bool> { TypedValue = occupied },
                 Nullable(occupied && occupancyVersion > 0 ? timeMs : null),
@@ -99,7 +99,7 @@ internal sealed class PostgresOccupancyProjector(NpgsqlTransaction transaction) 
                 Nullable(count),
                 new NpgsqlParameter<long> { TypedValue = countVersion },
                 new NpgsqlParameter<bool> { TypedValue = recount },
-                new NpgsqlParameter<string> { TypedValue = AuditChain.WellFormed(name) },
+                new NpgsqlParameter<string> { TypedValue = AuditChain.WellFormed(name)! },
                 new NpgsqlParameter<long> { TypedValue = timeMs },
                 new NpgsqlParameter<long> { TypedValue = lastVersion },
             },

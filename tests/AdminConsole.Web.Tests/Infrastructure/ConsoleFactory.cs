@@ -25,13 +25,22 @@ public class ConsoleFactory : WebApplicationFactory<Program>
 
     private TestDatabase? _postgres;
 
+    /// <summary>Another console whose database this one uses: a second instance beside it (started after it).</summary>
+    public ConsoleFactory? SharesDatabaseOf { get; init; }
+
     /// <summary>Extra configuration a test class wants (e.g. Pusher settings pointing at a loopback listener).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
-        if (Provider == DatabaseProvider.Postgres)
+        if (SharesDatabaseOf is { } first)
+        {
+            _ = first.Server;
+            builder.UseSetting("Database:Provider", Provider.ToString());
+            builder.UseSetting("ConnectionStrings:Console", Provider == DatabaseProvider.Postgres ? first._postgres!.ConnectionString : $"Data Source={first.DatabasePath}");
+        }
+        else if (Provider == DatabaseProvider.Postgres)
         {
             _postgres ??= TestPostgres.CreateDatabase(GetType().Name);
             builder.UseSetting("Database:Provider", "Postgres");
@@ -89,6 +98,8 @@ public class ConsoleFactory : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         _postgres?.Dispose();
+        if (SharesDatabaseOf is not null)
+            return; // the first instance's database: it removes it
         SqliteConnection.ClearAllPools();
         foreach (var suffix in new[] { "", "-wal", "-shm" })
             File.Delete(DatabasePath + suffix);
