@@ -157,7 +157,7 @@ public static class EventLogScenario
         for (var done = 0; done < count;)
         {
             await using var tx = await connection.BeginTransactionAsync();
-            using (var appender = new AuditAppender(connection, tx))
+            using (var appender = new SqliteAuditAppender(tx))
             {
                 var n = Math.Min(perCommit, count - done);
                 for (var i = 0; i < n; i++, done++)

@@ -25,7 +25,7 @@ public static class TestPostgres
     {
         var server = new NpgsqlConnectionStringBuilder(ServerConnectionString);
         var clean = new string([.. purpose.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit)]);
-        var name = $"t_{clean[..Math.Min(30, clean.Length)]}_{Guid.NewGuid():N}"[..45];
+        var name = $"t_{clean[..Math.Min(30, clean.Length)]}_{Guid.NewGuid().ToString("N")[..12]}";
         using (var connection = new NpgsqlConnection(server.ToString()))
         {
             connection.Open();

@@ -63,7 +63,7 @@ public interface IAuditAppenders
 }
 
 /// <summary>One prepared insert per entry, bound by position (<see cref="SqliteStatement"/>).</summary>
-internal sealed class SqliteAuditAppender : AuditAppender
+public sealed class SqliteAuditAppender : AuditAppender
 {
     internal const string InsertSql = """
         INSERT INTO "AuditEntries" ("Id", "TimeUtc", "Kind", "ActorId", "ActorName", "Channel", "EventName", "Outcome", "Target", "Data", "Hash")
@@ -94,7 +94,7 @@ internal sealed class SqliteAuditAppender : AuditAppender
 /// Buffers the entries and writes them with one statement at <see cref="AuditAppender.Complete"/>: a server round
 /// trip per entry would cost more than everything else the writer does per event.
 /// </summary>
-internal sealed class PostgresAuditAppender(DbTransaction transaction) : AuditAppender(transaction)
+public sealed class PostgresAuditAppender(DbTransaction transaction) : AuditAppender(transaction)
 {
     internal const string InsertManySql = """
         INSERT INTO "AuditEntries" ("Id", "TimeUtc", "Kind", "ActorId", "ActorName", "Channel", "EventName", "Outcome", "Target", "Data", "Hash")
