@@ -41,6 +41,11 @@ else
   fi
 fi
 
+# The storage tests run on SQLite and on PostgreSQL: a throwaway server for this run, stopped on exit.
+source tests/postgres.sh
+trap stop_test_postgres EXIT
+start_test_postgres
+
 echo "== dotnet tool restore"
 dotnet tool restore >/dev/null
 

@@ -34,7 +34,7 @@ public static class EventLogScenario
             .AddInterceptors(new AuditChainSaving()).Options;
         var now = DateTime.UtcNow;
 
-        await using (var db = new AppDbContext(options))
+        await using (var db = new SqliteAppDbContext(options))
         {
             await db.Database.MigrateAsync();
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL");
@@ -132,7 +132,7 @@ public static class EventLogScenario
 
         var cpu = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
-        await using var db = new AppDbContext(options);
+        await using var db = new SqliteAppDbContext(options);
         var query = new EventLogQuery(db);
         var through = await query.NewestIdAsync();
         var sink = new CountingStream();
@@ -147,7 +147,7 @@ public static class EventLogScenario
 
     private static async Task VerifyAsync(DbContextOptions<AppDbContext> options)
     {
-        await using var db = new AppDbContext(options);
+        await using var db = new SqliteAppDbContext(options);
         using var process = Process.GetCurrentProcess();
         var cpu = process.TotalProcessorTime;
         var verdict = await new AuditChainVerifier(db).VerifyAsync();
@@ -175,7 +175,7 @@ public static class EventLogScenario
         for (var done = 0; done < count;)
         {
             await using var tx = await connection.BeginTransactionAsync();
-            using (var appender = new AuditAppender(connection, tx))
+            using (var appender = new SqliteAuditAppender(tx))
             {
                 var n = Math.Min(perCommit, count - done);
                 for (var i = 0; i < n; i++, done++)
@@ -238,13 +238,13 @@ public static class EventLogScenario
 
     private static async Task<T> WithDb<T>(DbContextOptions<AppDbContext> options, Func<AppDbContext, Task<T>> work)
     {
-        await using var db = new AppDbContext(options);
+        await using var db = new SqliteAppDbContext(options);
         return await work(db);
     }
 
     private static async Task<(T Result, double Ms)> Timed<T>(DbContextOptions<AppDbContext> options, Func<AppDbContext, Task<T>> work)
     {
-        await using var db = new AppDbContext(options);
+        await using var db = new SqliteAppDbContext(options);
         var clock = Stopwatch.StartNew();
         var result = await work(db);
         return (result, clock.Elapsed.TotalMilliseconds);

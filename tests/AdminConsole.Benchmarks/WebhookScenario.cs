@@ -1,15 +1,18 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
 using AdminConsole.Channels;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace AdminConsole.Benchmarks;
 
 /// <summary>
-/// Posts signed webhooks to a console (Kestrel, SQLite file) from <c>--concurrency</c> connections for
+/// Posts signed webhooks to a console (Kestrel; a SQLite file, or with <c>--provider postgres</c> a fresh database on
+/// the PostgreSQL server named by ADMINCONSOLE_TEST_POSTGRES, see tests/postgres.sh) from <c>--concurrency</c> connections for
 /// <c>--seconds</c>, <c>--batch</c> events per request; optionally paced at <c>--rate</c> requests/s to read
 /// latency below saturation. Afterwards it reads the console's database and checks that every acknowledged
 /// webhook is there with all its events.
@@ -17,7 +20,7 @@ namespace AdminConsole.Benchmarks;
 public static class WebhookScenario
 {
     public const string Usage = """
-        webhooks: --batch 10 --concurrency 32 --seconds 10 [--rate <requests/s>] [--warmup 20]
+        webhooks: --batch 10 --concurrency 32 --seconds 10 [--rate <requests/s>] [--warmup 20] [--provider sqlite|postgres]
                   [--console <AdminConsole.Web.dll>] | [--url http://127.0.0.1:8008 --db <sqlite file> --key K --secret S [--pid <console pid>]]
         """;
 
@@ -34,18 +37,36 @@ public static class WebhookScenario
         var secret = args.Get("secret") ?? "bench-secret";
 
         ConsoleProcess? owned = null;
+        TestDatabase? postgres = null;
         string url, db;
+        Func<DbConnection> open;
         int? pid = args.Get("pid") is { } p ? int.Parse(p) : null;
         if (args.Get("url") is { } given)
         {
             url = given.TrimEnd('/');
             db = args.Get("db") ?? throw new ArgumentException("--url needs --db <the console's sqlite file> to verify storage.");
+            open = () => new SqliteConnection($"Data Source={db};Mode=ReadOnly");
+        }
+        else if (args.Get("provider") is "postgres")
+        {
+            var dll = args.Get("console") ?? Path.GetFullPath(Path.Combine(RepositoryRoot.Path, "src/AdminConsole.Web/bin/Release/net10.0/AdminConsole.Web.dll"));
+            postgres = TestPostgres.CreateDatabase("bench");
+            owned = await ConsoleProcess.StartAsync(dll, key, secret, settings: new Dictionary<string, string>
+            {
+                ["Database__Provider"] = "Postgres",
+                ["ConnectionStrings__Console"] = postgres.ConnectionString,
+            });
+            (url, db, pid) = (owned.Url, postgres.Name, owned.Pid);
+            var connectionString = postgres.ConnectionString;
+            open = () => new NpgsqlConnection(connectionString);
         }
         else
         {
             var dll = args.Get("console") ?? Path.GetFullPath(Path.Combine(RepositoryRoot.Path, "src/AdminConsole.Web/bin/Release/net10.0/AdminConsole.Web.dll"));
             owned = await ConsoleProcess.StartAsync(dll, key, secret);
             (url, db, pid) = (owned.Url, owned.DatabasePath, owned.Pid);
+            var path = db;
+            open = () => new SqliteConnection($"Data Source={path};Mode=ReadOnly");
         }
 
         try
@@ -62,7 +83,7 @@ public static class WebhookScenario
             {
                 await load.RunAsync(concurrency, TimeSpan.FromSeconds(warmup), 0, record: false);
                 // The measured phase starts from a log that is up to date, not while it catches up on the warm-up.
-                await WaitForLogAsync(db, "warm-up log");
+                await WaitForLogAsync(open, "warm-up log");
             }
             var cpuBefore = pid is { } before ? ConsoleProcess.CpuTime(before) : TimeSpan.Zero;
             var selfBefore = Environment.CpuUsage.TotalTime;
@@ -70,10 +91,10 @@ public static class WebhookScenario
             var consoleCpu = pid is { } after ? ConsoleProcess.CpuTime(after) - cpuBefore : TimeSpan.Zero;
             var selfCpu = Environment.CpuUsage.TotalTime - selfBefore;
 
-            var (stored, missing) = Verify(db, load.Acknowledged);
+            var (stored, missing) = Verify(open, load.Acknowledged);
             var latencies = stats.Latencies;
             latencies.Sort();
-            Console.WriteLine($"scenario      webhooks: {batch} event(s)/request, concurrency {concurrency}, {seconds:0.#} s{(rate > 0 ? $", paced at {rate:0} req/s" : ", unpaced")}");
+            Console.WriteLine($"scenario      webhooks: {batch} event(s)/request, concurrency {concurrency}, {seconds:0.#} s{(rate > 0 ? $", paced at {rate:0} req/s" : ", unpaced")}, {(postgres is null ? "SQLite" : "PostgreSQL")}");
             Console.WriteLine($"requests      {stats.Ok} ok, {stats.Failed} failed ({stats.Ok / stats.Elapsed.TotalSeconds:N0} requests/s)");
             Console.WriteLine($"events        {stats.Ok * batch} acknowledged ({stats.Ok * batch / stats.Elapsed.TotalSeconds:N0} events/s)");
             if (latencies.Count > 0)
@@ -85,26 +106,27 @@ public static class WebhookScenario
                 Console.WriteLine($"cpu           console {consoleCpu.TotalSeconds:0.00} s ({stats.Ok * batch / Math.Max(consoleCpu.TotalSeconds, 0.01):N0} events and {stats.Ok / Math.Max(consoleCpu.TotalSeconds, 0.01):N0} requests per console CPU-second), load generator {selfCpu.TotalSeconds:0.00} s, machine load average {Measure.LoadAverage()}");
             }
             Console.WriteLine($"verified      {stored} of {load.Acknowledged.Count} acknowledged webhooks (warm-up included) stored with all events; {missing} missing");
-            var logged = await WaitForLogAsync(db, "event log");
+            var logged = await WaitForLogAsync(open, "event log");
             return missing == 0 && stats.Failed == 0 && logged ? 0 : 1;
         }
         finally
         {
             if (owned is not null) await owned.DisposeAsync();
+            postgres?.Dispose();
         }
     }
 
     /// <summary>Every acknowledged batch id must exist with exactly the number of events that was posted.</summary>
-    private static (int Stored, int Missing) Verify(string db, ConcurrentBag<(long Batch, int Events)> acknowledged)
+    private static (int Stored, int Missing) Verify(Func<DbConnection> open, ConcurrentBag<(long Batch, int Events)> acknowledged)
     {
-        using var connection = new SqliteConnection($"Data Source={db};Mode=ReadOnly");
+        using var connection = open();
         connection.Open();
         var counts = new Dictionary<long, int>();
         using (var cmd = connection.CreateCommand())
         {
-            cmd.CommandText = "SELECT BatchId, COUNT(*) FROM WebhookEvents GROUP BY BatchId";
+            cmd.CommandText = "SELECT \"BatchId\", COUNT(*) FROM \"WebhookEvents\" GROUP BY \"BatchId\"";
             using var r = cmd.ExecuteReader();
-            while (r.Read()) counts[r.GetInt64(0)] = r.GetInt32(1);
+            while (r.Read()) counts[r.GetInt64(0)] = Convert.ToInt32(r.GetValue(1));
         }
         var stored = acknowledged.Count(a => counts.TryGetValue(a.Batch, out var n) && n == a.Events);
         return (stored, acknowledged.Count - stored);
@@ -114,9 +136,9 @@ public static class WebhookScenario
     /// Under load the console acknowledges first and appends the events' log entries once the load drops: waits for
     /// that, reports how long it took, and checks the log then holds one entry per stored event.
     /// </summary>
-    private static async Task<bool> WaitForLogAsync(string db, string label)
+    private static async Task<bool> WaitForLogAsync(Func<DbConnection> open, string label)
     {
-        await using var connection = new SqliteConnection($"Data Source={db};Mode=ReadOnly");
+        await using var connection = open();
         await connection.OpenAsync();
         long Scalar(string sql)
         {
@@ -124,14 +146,14 @@ public static class WebhookScenario
             cmd.CommandText = sql;
             return Convert.ToInt64(cmd.ExecuteScalar() ?? 0L);
         }
-        const string EventsBehind = "SELECT COUNT(*) FROM WebhookEvents e JOIN WebhookBatches b ON b.Id = e.BatchId WHERE b.Id > (SELECT LoggedWebhookBatchId FROM AuditChain)";
+        const string EventsBehind = """SELECT COUNT(*) FROM "WebhookEvents" e JOIN "WebhookBatches" b ON b."Id" = e."BatchId" WHERE b."Id" > (SELECT "LoggedWebhookBatchId" FROM "AuditChain")""";
         var behind = Scalar(EventsBehind);
         var clock = Stopwatch.StartNew();
-        await Eventually.UntilAsync(() => Scalar("SELECT (SELECT LoggedWebhookBatchId FROM AuditChain) < (SELECT COALESCE(MAX(Id), 0) FROM WebhookBatches)") == 0,
+        await Eventually.UntilAsync(() => Scalar("""SELECT CASE WHEN (SELECT "LoggedWebhookBatchId" FROM "AuditChain") < (SELECT COALESCE(MAX("Id"), 0) FROM "WebhookBatches") THEN 1 ELSE 0 END""") == 0,
             TimeSpan.FromMinutes(10), "the log to catch up with the stored webhooks", TimeSpan.FromMilliseconds(100));
         var elapsed = clock.Elapsed;
-        var entries = Scalar("SELECT COUNT(*) FROM AuditEntries WHERE Kind = 'webhook.event'");
-        var events = Scalar("SELECT COUNT(*) FROM WebhookEvents");
+        var entries = Scalar("""SELECT COUNT(*) FROM "AuditEntries" WHERE "Kind" = 'webhook.event'""");
+        var events = Scalar("""SELECT COUNT(*) FROM "WebhookEvents" """);
         Console.WriteLine($"{label,-13} {behind:N0} events were not yet logged when the load stopped; logged {elapsed.TotalSeconds:0.0} s later ({behind / Math.Max(elapsed.TotalSeconds, 0.001):N0} entries/s); {entries:N0} webhook.event entries for {events:N0} stored events");
         return entries == events;
     }

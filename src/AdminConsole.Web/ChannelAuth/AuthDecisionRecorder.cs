@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Threading.Channels;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -13,10 +12,10 @@ namespace AdminConsole.Web.ChannelAuth;
 /// nothing has to commit atomically with it, and one SQLite transaction per subscription would cap
 /// <c>/pusher/auth</c> at the database's commit rate. Entries queue in memory (bounded: a full queue slows
 /// callers down rather than dropping entries) and are flushed on shutdown. They are sealed into the event log's
-/// hash chain with <see cref="AuditAppender"/> (prepared inserts), as the webhook writer does: EF's change tracking
+/// hash chain with <see cref="AuditAppender"/> (prepared or batched inserts), as the webhook writer does: EF's change tracking
 /// would be most of the cost of a few thousand rows a second.
 /// </summary>
-public sealed partial class AuthDecisionRecorder(IServiceScopeFactory scopes, ILogger<AuthDecisionRecorder> logger, ChannelAuthMetrics metrics) : BackgroundService
+public sealed partial class AuthDecisionRecorder(IServiceScopeFactory scopes, IAuditAppenders appenders, ILogger<AuthDecisionRecorder> logger, ChannelAuthMetrics metrics) : BackgroundService
 {
     private const int MaxBatch = 500;
     private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(20);
@@ -79,7 +78,7 @@ public sealed partial class AuthDecisionRecorder(IServiceScopeFactory scopes, IL
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             await db.Database.OpenConnectionAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            using (var appender = new AuditAppender((SqliteConnection)db.Database.GetDbConnection(), transaction.GetDbTransaction()))
+            using (var appender = appenders.Open(transaction.GetDbTransaction()))
             {
                 foreach (var r in batch)
                     appender.Append(r.TimeUtc, r.Kind, r.Actor, r.Actor.Id is null ? null : "user:" + r.Actor.Id,

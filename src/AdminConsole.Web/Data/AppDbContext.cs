@@ -8,8 +8,12 @@ namespace AdminConsole.Web.Data;
 /// The console's one database: Identity plus the features' tables. Each feature owns its entities, their
 /// <see cref="IEntityTypeConfiguration{TEntity}"/> (table names explicit, as the migrations created them) and the
 /// extension members through which it reaches its sets (<c>db.Classes</c>), so this project folder knows no feature.
+/// Abstract: the instance is the configured provider's <see cref="SqliteAppDbContext"/> or
+/// <see cref="PostgresAppDbContext"/>, each with its own migrations (EF picks migrations by the context's type).
+/// Both take <c>DbContextOptions&lt;AppDbContext&gt;</c>, so everything that configures "the" context
+/// (<c>ConfigureDbContext&lt;AppDbContext&gt;</c>) applies whichever provider runs.
 /// </summary>
-public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<AppUser>(options)
+public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options)
 {
     // The event log seals added audit entries into its hash chain in the same transaction (EventLog/AuditChain.cs).
     private readonly ISaveChangesWrapper? _wrapper =
@@ -32,3 +36,9 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
         builder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
     }
 }
+
+/// <summary>The console on SQLite; its migrations are in Migrations/Sqlite.</summary>
+public sealed class SqliteAppDbContext(DbContextOptions<AppDbContext> options) : AppDbContext(options);
+
+/// <summary>The console on PostgreSQL; its migrations are in Migrations/Postgres.</summary>
+public sealed class PostgresAppDbContext(DbContextOptions<AppDbContext> options) : AppDbContext(options);

@@ -18,10 +18,12 @@ namespace AdminConsole.Web.EventLog;
 /// Why inline rather than a background sealer: an entry is never visible unsealed, and verification never has
 /// to explain a window of unprotected rows. Why it is correct with concurrent writers (the webhook consumer,
 /// page requests, the purger, a CLI in another process): the first statement is a write to the chain-state row,
-/// so the transaction holds the database's write lock (SQLite has one writer; PostgreSQL would lock the row)
-/// before it reads the head, and keeps it until commit. No two transactions can read the same head, so Ids are
-/// contiguous and every hash links to the committed previous one. No process-wide lock is needed, and none
-/// could cover a second process anyway. A rolled-back save rolls back the head with it.
+/// so the transaction holds the database's write lock (SQLite has one writer; on PostgreSQL the UPDATE locks the
+/// row, and a second instance's UPDATE waits for the commit and then returns the head that commit wrote) before it
+/// reads the head, and keeps it until commit. No two transactions can read the same head, so Ids are
+/// contiguous and every hash links to the committed previous one, across instances. No process-wide lock is
+/// needed, and none could cover a second process anyway. The SQL here is the same on both providers (named
+/// parameters with @, qualified names in the upsert). A rolled-back save rolls back the head with it.
 /// </remarks>
 public static class AuditChain
 {
@@ -104,13 +106,13 @@ public static class AuditChain
         """;
 
     internal const string MoveHeadSql = $"""
-        UPDATE "AuditChain" SET "HeadId" = $id, "HeadHash" = $hash, "MaxTimeTicks" = $max, "MaxSkewTicks" = $skew
+        UPDATE "AuditChain" SET "HeadId" = @id, "HeadHash" = @hash, "MaxTimeTicks" = @max, "MaxSkewTicks" = @skew
         WHERE "Id" = {AuditChainState.SingletonIdText}
         """;
 
     internal const string BumpActivitySql = """
-        INSERT INTO "ActivityMinutes" ("StartUnixMs", "Kind", "Count") VALUES ($m, $k, $c)
-        ON CONFLICT ("StartUnixMs", "Kind") DO UPDATE SET "Count" = "Count" + excluded."Count"
+        INSERT INTO "ActivityMinutes" ("StartUnixMs", "Kind", "Count") VALUES (@m, @k, @c)
+        ON CONFLICT ("StartUnixMs", "Kind") DO UPDATE SET "Count" = "ActivityMinutes"."Count" + excluded."Count"
         """;
 
     /// <summary>A write first, so the transaction owns the write lock before it reads the head (see remarks).</summary>
@@ -127,10 +129,10 @@ public static class AuditChain
         var update = tx.Connection!.CreateCommand();
         update.Transaction = tx;
         update.CommandText = MoveHeadSql;
-        AddParameter(update, "$id", head.Id);
-        AddParameter(update, "$hash", head.Hash);
-        AddParameter(update, "$max", head.MaxTimeTicks);
-        AddParameter(update, "$skew", head.MaxSkewTicks);
+        AddParameter(update, "@id", head.Id);
+        AddParameter(update, "@hash", head.Hash);
+        AddParameter(update, "@max", head.MaxTimeTicks);
+        AddParameter(update, "@skew", head.MaxSkewTicks);
         yield return update;
 
         foreach (var (minute, kind, delta) in ActivityMinute.Deltas(added))
@@ -138,9 +140,9 @@ public static class AuditChain
             var bump = tx.Connection!.CreateCommand();
             bump.Transaction = tx;
             bump.CommandText = BumpActivitySql;
-            AddParameter(bump, "$m", minute);
-            AddParameter(bump, "$k", kind);
-            AddParameter(bump, "$c", delta);
+            AddParameter(bump, "@m", minute);
+            AddParameter(bump, "@k", kind);
+            AddParameter(bump, "@c", delta);
             yield return bump;
         }
     }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using AdminConsole.Web.Data;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace AdminConsole.Web.EventLog;
@@ -32,8 +31,13 @@ public sealed record ChainBreak(long Id, string Message);
 /// one leads the verdict). The walk goes on after a break, trusting each stored hash as the next link, so one
 /// altered entry cannot hide later tampering.
 /// </summary>
-public sealed class AuditChainVerifier(AppDbContext db)
+public sealed class AuditChainVerifier(AppDbContext db, StorageProvider storage)
 {
+    /// <summary>For a context opened outside the console's services.</summary>
+    public AuditChainVerifier(AppDbContext db) : this(db, StorageProvider.Of(db))
+    {
+    }
+
     public const int DefaultBatchSize = 5_000;
 
     /// <summary>A log rewritten wholesale would otherwise list every entry; the first hundred say enough.</summary>
@@ -45,9 +49,9 @@ public sealed class AuditChainVerifier(AppDbContext db)
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            // One read snapshot for the whole walk (WAL readers never block writers): retention purging the
-            // oldest entries or writers appending mid-walk cannot make an intact chain look broken.
-            await using var snapshot = ((SqliteConnection)db.Database.GetDbConnection()).BeginTransaction(deferred: true);
+            // One read snapshot for the whole walk that blocks no writer: retention purging the oldest entries or
+            // writers appending mid-walk cannot make an intact chain look broken.
+            await using var snapshot = await storage.BeginSnapshotAsync(db.Database.GetDbConnection(), ct);
             await db.Database.UseTransactionAsync(snapshot, ct);
             try
             {

@@ -22,6 +22,8 @@ internal sealed class ChainHead
     public void Seal(AuditEntry entry)
     {
         AuditChain.MakeWellFormed(entry);
+        // PostgreSQL keeps microseconds (a tick is 0.1 µs): sealed as it will read back, on every provider.
+        entry.TimeUtc = new DateTime(entry.TimeUtc.Ticks - entry.TimeUtc.Ticks % 10, DateTimeKind.Utc);
         entry.Id = ++Id;
         entry.Hash = AuditChain.ComputeHash(Hash, entry);
         Hash = entry.Hash;

@@ -16,6 +16,9 @@ public static class EventLogSetup
         // The one registration of the audit trail every feature writes to.
         builder.Services.AddSingleton<AuditTrail>();
         builder.Services.ConfigureDbContext<AppDbContext>(o => o.AddInterceptors(new AuditChainSaving()));
+        // The writers that append without SaveChanges (webhooks, channel-auth decisions): prepared statements on
+        // SQLite, one batched insert per transaction on PostgreSQL.
+        builder.Services.AddPerProvider<IAuditAppenders, SqliteAuditAppender.Factory, PostgresAuditAppender.Factory>();
         builder.Services.AddScoped<AuditChainVerifier>();
         builder.Services.AddScoped<EventLogQuery>();
         builder.Services.AddScoped<EventLogSearch>();

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AdminConsole.Web.Occupancy;
 
-public class ChannelDetailModel(AppDbContext db) : PageModel
+public class ChannelDetailModel(AppDbContext db, StorageProvider storage) : PageModel
 {
     public const int RecentEvents = 50;
 
@@ -38,14 +38,19 @@ public class ChannelDetailModel(AppDbContext db) : PageModel
     /// (<c>webhook:{batch id}</c>); those deliveries' events on this channel are the recent events. INDEXED BY because
     /// without statistics SQLite may prefer the (Kind, Id) index and walk every webhook event ever logged.
     /// </summary>
-    internal const string ChannelEntriesSql = """
+    internal const string SqliteChannelEntriesSql = """
         SELECT * FROM "AuditEntries" INDEXED BY "IX_AuditEntries_Channel_Id" WHERE "Channel" = {0}
+        """;
+
+    /// <summary>PostgreSQL has no index hints and needs none: its planner keeps statistics (autovacuum's ANALYZE).</summary>
+    internal const string PostgresChannelEntriesSql = """
+        SELECT * FROM "AuditEntries" WHERE "Channel" = {0}
         """;
 
     private async Task<List<ReceivedWebhookEvent>> RecentEventsAsync(string channel, CancellationToken ct)
     {
         var targets = await db.AuditEntries
-            .FromSqlRaw(ChannelEntriesSql, channel)
+            .FromSqlRaw(storage.Choose(sqlite: SqliteChannelEntriesSql, postgres: PostgresChannelEntriesSql), channel)
             .AsNoTracking()
             .Where(a => a.Kind == AuditKinds.WebhookEvent)
             .OrderByDescending(a => a.Id)

@@ -2,7 +2,6 @@ using AdminConsole.Channels;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Pusher;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
@@ -23,6 +22,7 @@ public sealed partial class OccupancyReconciler(
     TimeProvider time,
     IOccupancyNotifier live,
     ReconcileStatus status,
+    IOccupancyProjection projection,
     ILogger<OccupancyReconciler> logger)
 {
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
@@ -88,7 +88,7 @@ public sealed partial class OccupancyReconciler(
     {
         await db.Database.OpenConnectionAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        using var projector = new OccupancyProjector((SqliteConnection)db.Database.GetDbConnection());
+        using var projector = projection.OpenProjector(tx.GetDbTransaction());
 
         var believedOccupied = await db.ChannelStates.Where(c => c.Occupied).Select(c => c.Channel).ToListAsync(ct);
         var believedMembers = await db.PresenceMembers.Where(m => m.Present).Select(m => new { m.Channel, m.UserId }).ToListAsync(ct);
@@ -127,6 +127,7 @@ public sealed partial class OccupancyReconciler(
                 }
         }
 
+        projector.Complete();
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         live.Changed(changedChannels, changedMembers);

@@ -1,35 +1,70 @@
+using System.Data.Common;
 using AdminConsole.Channels;
-using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
-using Microsoft.Data.Sqlite;
 
 namespace AdminConsole.Web.Webhooks;
 
-/// <summary>The prepared inserts of one ingest transaction.</summary>
-internal sealed class IngestStatements : IDisposable
+/// <summary>
+/// The writes of one ingest transaction, on the configured provider (<see cref="IIngestStore"/>): SQLite runs each
+/// at once through prepared statements, PostgreSQL batches them into a few round trips per commit. Opening one
+/// locks the audit chain's head, and with it every other writer, before anything reads the log cursor.
+/// </summary>
+public interface IIngestStatements : IDisposable
+{
+    /// <summary>Stores the deliveries (a repeated body counts as a duplicate of the first); results in order.</summary>
+    IReadOnlyList<(long BatchId, bool Duplicate)> InsertBatches(IReadOnlyList<VerifiedDelivery> deliveries);
+
+    /// <summary>Stores one event of a stored delivery; returns its id.</summary>
+    long InsertEvent(long batchId, int position, VerifiedDelivery d, WebhookEvent e);
+
+    void InsertRejection(RejectedDelivery r);
+
+    AuditEntry InsertAudit(DateTime timeUtc, string kind, Actor actor, string? target, string? data, string? channel, string? eventName, string? outcome);
+
+    void MoveLogCursor(long batchId);
+
+    /// <summary>The newest delivery whose events are logged, and the newest stored.</summary>
+    (long Logged, long Stored) ReadLogPosition();
+
+    /// <summary>Stored deliveries after <paramref name="afterBatchId"/>, oldest first, up to about <paramref name="maxEvents"/> events.</summary>
+    List<(long BatchId, byte[] Body)> ReadUnlogged(long afterBatchId, int maxEvents);
+
+    /// <summary>Writes what is buffered and seals the audit entries into the chain head; before the commit.</summary>
+    void Complete();
+}
+
+/// <summary>Opens <see cref="IIngestStatements"/> on the writer's transaction; one implementation per provider.</summary>
+public interface IIngestStore
+{
+    IIngestStatements Open(DbTransaction transaction);
+
+    /// <summary>
+    /// Sets the writer's connection up for its commits before the transaction begins (SQLite: fsync at every
+    /// commit, so a 200 survives power loss).
+    /// </summary>
+    void PrepareConnection(DbConnection connection);
+}
+
+/// <summary>The statements both providers run as they are (named parameters with @, quoted names).</summary>
+internal static class IngestSql
 {
     // Hand-written SQL is in `const string …Sql` fields: a test prepares every one against the migrated schema.
 
     /// <summary>A repeated body (Pusher retries) conflicts on the hash: count it and report the first delivery's id.</summary>
     internal const string InsertBatchSql = """
         INSERT INTO "WebhookBatches" ("ReceivedMs", "TimeMs", "BodySha256", "Body", "EventCount", "DuplicateCount", "LastDuplicateMs")
-        VALUES ($received, $time, $sha, $body, $count, 0, NULL)
-        ON CONFLICT ("BodySha256") DO UPDATE SET "DuplicateCount" = "DuplicateCount" + 1, "LastDuplicateMs" = excluded."ReceivedMs"
+        VALUES (@received, @time, @sha, @body, @count, 0, NULL)
+        ON CONFLICT ("BodySha256") DO UPDATE SET "DuplicateCount" = "WebhookBatches"."DuplicateCount" + 1, "LastDuplicateMs" = excluded."ReceivedMs"
         RETURNING "Id", "DuplicateCount"
-        """;
-
-    internal const string InsertEventSql = """
-        INSERT INTO "WebhookEvents" ("BatchId", "Position", "TimeMs", "ReceivedMs", "Name", "Channel", "UserId", "EventName", "Data", "SocketId", "SubscriptionCount")
-        VALUES ($batch, $position, $time, $received, $name, $channel, $user, $event, $data, $socket, $count)
         """;
 
     internal const string InsertRejectionSql = """
         INSERT INTO "WebhookRejections" ("ReceivedMs", "RemoteAddress", "FailedCheck", "Reason", "BodySha256", "BodyLength", "Status")
-        VALUES ($received, $remote, $check, $reason, $sha, $length, $status)
+        VALUES (@received, @remote, @check, @reason, @sha, @length, @status)
         """;
 
     internal const string MoveLogCursorSql = $"""
-        UPDATE "AuditChain" SET "LoggedWebhookBatchId" = $id WHERE "Id" = {AuditChainState.SingletonIdText}
+        UPDATE "AuditChain" SET "LoggedWebhookBatchId" = @id WHERE "Id" = {AuditChainState.SingletonIdText}
         """;
 
     internal const string LogPositionSql = $"""
@@ -37,44 +72,19 @@ internal sealed class IngestStatements : IDisposable
         """;
 
     internal const string UnloggedSql = """
-        SELECT "Id", "EventCount", "Body" FROM "WebhookBatches" WHERE "Id" > $after ORDER BY "Id"
+        SELECT "Id", "EventCount", "Body" FROM "WebhookBatches" WHERE "Id" > @after ORDER BY "Id"
         """;
 
-    private readonly SqliteStatement _batch;
-    private readonly SqliteStatement _event;
-    private readonly SqliteStatement _rejection;
-    private readonly SqliteStatement _moveLogCursor;
-    private readonly SqliteStatement _logPosition;
-    private readonly SqliteConnection _connection;
-    private readonly SqliteTransaction _transaction;
-    private readonly AuditAppender _audit;
-
-    public IngestStatements(SqliteConnection connection, SqliteTransaction transaction)
+    /// <summary>Reads stored deliveries for the log's catch-up (not the hot path: plain ADO.NET on either provider).</summary>
+    internal static List<(long BatchId, byte[] Body)> ReadUnlogged(DbTransaction transaction, long afterBatchId, int maxEvents)
     {
-        _batch = new SqliteStatement(connection, InsertBatchSql, "$received", "$time", "$sha", "$body", "$count");
-        _event = new SqliteStatement(connection, InsertEventSql,
-            "$batch", "$position", "$time", "$received", "$name", "$channel", "$user", "$event", "$data", "$socket", "$count");
-        _rejection = new SqliteStatement(connection, InsertRejectionSql, "$received", "$remote", "$check", "$reason", "$sha", "$length", "$status");
-        _moveLogCursor = new SqliteStatement(connection, MoveLogCursorSql, "$id");
-        _logPosition = new SqliteStatement(connection, LogPositionSql);
-        _connection = connection;
-        _transaction = transaction;
-        // Locks the chain head, and with it the database, before anything reads the log cursor.
-        _audit = new AuditAppender(connection, transaction);
-    }
-
-    public void MoveLogCursor(long batchId) => _moveLogCursor.Bind(0, batchId).Execute();
-
-    /// <summary>The newest delivery whose events are logged, and the newest stored.</summary>
-    public (long Logged, long Stored) ReadLogPosition() => _logPosition.ExecuteRow();
-
-    /// <summary>Stored deliveries after <paramref name="afterBatchId"/>, oldest first, up to about <paramref name="maxEvents"/> events.</summary>
-    public List<(long BatchId, byte[] Body)> ReadUnlogged(long afterBatchId, int maxEvents)
-    {
-        using var cmd = _connection.CreateCommand();
-        cmd.Transaction = _transaction;
+        using var cmd = transaction.Connection!.CreateCommand();
+        cmd.Transaction = transaction;
         cmd.CommandText = UnloggedSql;
-        cmd.Parameters.AddWithValue("$after", afterBatchId);
+        var after = cmd.CreateParameter();
+        after.ParameterName = "@after";
+        after.Value = afterBatchId;
+        cmd.Parameters.Add(after);
         using var reader = cmd.ExecuteReader();
         var batches = new List<(long, byte[])>();
         var events = 0;
@@ -84,42 +94,5 @@ internal sealed class IngestStatements : IDisposable
             events += reader.GetInt32(1);
         }
         return batches;
-    }
-
-    public AuditEntry InsertAudit(DateTime timeUtc, string kind, Actor actor, string? target, string? data, string? channel, string? eventName, string? outcome) =>
-        _audit.Append(timeUtc, kind, actor, target, data, channel, eventName, outcome);
-
-    /// <summary>Seals the audit entries into the chain head; before the commit.</summary>
-    public void Complete() => _audit.Complete();
-
-    public (long BatchId, bool Duplicate) InsertBatch(VerifiedDelivery d)
-    {
-        var (id, duplicates) = _batch.Bind(0, d.ReceivedMs).Bind(1, d.Webhook.TimeMs).Bind(2, d.BodySha256).Bind(3, d.Body).Bind(4, d.Webhook.Events.Count)
-            .ExecuteRow();
-        return (id, duplicates > 0);
-    }
-
-    public long InsertEvent(long batchId, int position, VerifiedDelivery d, WebhookEvent e)
-    {
-        _event.Bind(0, batchId).Bind(1, position).Bind(2, d.Webhook.TimeMs).Bind(3, d.ReceivedMs).Bind(4, e.Name).Bind(5, e.Channel).Bind(6, e.UserId)
-            .Bind(7, e.Event).Bind(8, e.Data).Bind(9, e.SocketId).Bind(10, e.SubscriptionCount).Execute();
-        return _event.LastInsertRowId;
-    }
-
-    public void InsertRejection(RejectedDelivery r)
-    {
-        _rejection.Bind(0, r.ReceivedMs).Bind(1, r.RemoteAddress).Bind(2, r.FailedCheck).Bind(3, r.Reason).Bind(4, r.BodySha256).Bind(5, r.BodyLength)
-            .Bind(6, r.Status).Execute();
-    }
-
-
-    public void Dispose()
-    {
-        _batch.Dispose();
-        _event.Dispose();
-        _rejection.Dispose();
-        _moveLogCursor.Dispose();
-        _logPosition.Dispose();
-        _audit.Dispose();
     }
 }

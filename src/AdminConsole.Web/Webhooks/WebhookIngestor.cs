@@ -1,9 +1,9 @@
+using System.Data.Common;
 using System.Text.Json;
 using System.Threading.Channels;
 using AdminConsole.Channels;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
@@ -22,7 +22,8 @@ namespace AdminConsole.Web.Webhooks;
 /// (<see cref="AuditChainState.LoggedWebhookBatchId"/> says how far the log has got). Why: a chained log entry with
 /// its six index entries costs as much as storing and projecting the event; written inline under load it halved the
 /// batched throughput (measured: 21,500 against 42,800-46,000 events/s acknowledged).
-/// Rows are written through <see cref="SqliteStatement"/> on the context's connection, audit entries included
+/// Rows are written through the configured provider's <see cref="IIngestStatements"/> on the context's connection
+/// (SQLite: <see cref="SqliteStatement"/>; PostgreSQL: a few batched round trips per commit), audit entries included
 /// (through <see cref="AuditAppender"/>, which seals them into the log's hash chain): EF's SaveChanges for one audit
 /// entry per event cost more than everything else in the transaction together, and Microsoft.Data.Sqlite's binding
 /// by name a fifth of the rest. New audit entries reach open log pages through the event log's feed
@@ -55,6 +56,7 @@ public sealed partial class WebhookIngestor : BackgroundService
     private readonly TimeProvider _time;
     private readonly IWebhookActivityNotifier _live;
     private readonly IWebhookProjection _projection;
+    private readonly IIngestStore _store;
     private readonly ILogger<WebhookIngestor> _logger;
     private readonly WebhookMetrics _metrics;
 
@@ -68,9 +70,10 @@ public sealed partial class WebhookIngestor : BackgroundService
     /// <summary>For scheduling the writer's own work (load, retries): the machine's time, not the console's clock that tests may stop.</summary>
     private static readonly TimeProvider MachineTime = TimeProvider.System;
 
-    public WebhookIngestor(IServiceScopeFactory scopes, TimeProvider time, IWebhookActivityNotifier live, IWebhookProjection projection, IOptions<WebhookOptions> options, ILogger<WebhookIngestor> logger,
-        WebhookMetrics metrics)
+    public WebhookIngestor(IServiceScopeFactory scopes, TimeProvider time, IWebhookActivityNotifier live, IWebhookProjection projection, IIngestStore store,
+        IOptions<WebhookOptions> options, ILogger<WebhookIngestor> logger, WebhookMetrics metrics)
     {
+        _store = store;
         _load = new WriterLoad(MachineTime, options.Value.LogInlineUpToEventsPerSecond);
         _scopes = scopes;
         _time = time;
@@ -240,21 +243,21 @@ public sealed partial class WebhookIngestor : BackgroundService
     /// Runs <paramref name="work"/> in one write transaction of the writer's: the statements lock the chain head (and
     /// with it the database) first, and their audit entries are sealed before the commit.
     /// </summary>
-    private T InWriteTransaction<T>(Func<IngestStatements, SqliteConnection, T> work)
+    private T InWriteTransaction<T>(Func<IIngestStatements, DbTransaction, T> work)
     {
         using var scope = _scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         db.Database.OpenConnection();
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        _store.PrepareConnection(db.Database.GetDbConnection());
         using var transaction = db.Database.BeginTransaction();
-        using var statements = new IngestStatements(connection, (SqliteTransaction)transaction.GetDbTransaction());
-        var result = work(statements, connection);
+        using var statements = _store.Open(transaction.GetDbTransaction());
+        var result = work(statements, transaction.GetDbTransaction());
         statements.Complete();
         transaction.Commit();
         return result;
     }
 
-    private static void LogEvent(IngestStatements statements, DateTime now, long batchId, WebhookEvent e) =>
+    private static void LogEvent(IIngestStatements statements, DateTime now, long batchId, WebhookEvent e) =>
         statements.InsertAudit(now, AuditKinds.WebhookEvent, Actor.Pusher, target: WebhookTarget.Of(batchId), data: e.RawJson,
             channel: e.Channel, eventName: e.Name, outcome: "accepted");
 
@@ -285,15 +288,21 @@ public sealed partial class WebhookIngestor : BackgroundService
     }
 
     /// <returns>What was committed, and afterwards the newest stored delivery and the newest logged one.</returns>
-    private (CommittedGroup Outcome, long StoredBatchId, long LoggedBatchId) Commit(List<IngestWork> group) => InWriteTransaction((statements, connection) =>
+    private (CommittedGroup Outcome, long StoredBatchId, long LoggedBatchId) Commit(List<IngestWork> group) => InWriteTransaction((statements, transaction) =>
     {
-        using var projector = _projection.Open(connection);
+        using var projector = _projection.Open(transaction);
         var committed = new CommittedGroup();
         var now = _time.GetUtcNow().UtcDateTime;
         // Log inline unless the writer is under load (then acknowledgements go first) or older deliveries are still
         // unlogged (the log stays in delivery order). Read from the database, under the write lock: it is the truth.
         var (logged, stored) = statements.ReadLogPosition();
         var logNow = logged == stored && !_load.Busy;
+
+        // All deliveries first, in one go (one round trip on PostgreSQL); then their events, projection and log.
+        var deliveries = group.OfType<VerifiedDelivery>().ToList();
+        var batches = statements.InsertBatches(deliveries);
+        for (var i = 0; i < deliveries.Count; i++)
+            deliveries[i].Result = new IngestResult(batches[i].BatchId, batches[i].Duplicate, deliveries[i].Webhook.Events.Count);
 
         foreach (var work in group)
         {
@@ -316,13 +325,14 @@ public sealed partial class WebhookIngestor : BackgroundService
 
         if (logNow && stored > logged)
             statements.MoveLogCursor(logged = stored);
+        projector.Complete();
         return (committed, stored, logged);
     });
 
-    private static void Store(VerifiedDelivery d, IngestStatements statements, IWebhookProjector projector, CommittedGroup committed, DateTime now, bool log)
+    /// <summary>Its events, projection and log entries, for a delivery <see cref="IIngestStatements.InsertBatches"/> has stored.</summary>
+    private static void Store(VerifiedDelivery d, IIngestStatements statements, IWebhookProjector projector, CommittedGroup committed, DateTime now, bool log)
     {
-        var (batchId, duplicate) = statements.InsertBatch(d);
-        d.Result = new IngestResult(batchId, duplicate, d.Webhook.Events.Count);
+        var (batchId, duplicate, _) = d.Result!;
         committed.Batches++;
         if (duplicate)
         {

@@ -1,5 +1,5 @@
+using System.Data.Common;
 using AdminConsole.Channels;
-using Microsoft.Data.Sqlite;
 
 namespace AdminConsole.Web.Webhooks;
 
@@ -21,8 +21,8 @@ public interface IWebhookProjection
     /// <summary>The newest time_ms the projection can order (webhooks beyond it are refused as malformed).</summary>
     const long MaxTimeMs = (1L << 51) - 1;
 
-    /// <summary>Prepares the projection's statements on <paramref name="connection"/>'s open transaction.</summary>
-    IWebhookProjector Open(SqliteConnection connection);
+    /// <summary>Prepares the projection's statements on the writer's open transaction (the configured provider's).</summary>
+    IWebhookProjector Open(DbTransaction transaction);
 }
 
 /// <summary>One transaction's projection; disposed with the transaction's statements.</summary>
@@ -30,6 +30,9 @@ public interface IWebhookProjector : IDisposable
 {
     /// <summary>Applies one event (its position in its batch is <paramref name="index"/>) and says what it changed.</summary>
     ProjectionChange Apply(string name, string? channel, string? userId, long? subscriptionCount, long timeMs, int index);
+
+    /// <summary>Writes whatever <see cref="Apply"/> deferred (a provider may batch its statements); before the commit.</summary>
+    void Complete();
 }
 
 /// <summary>What an applied event changed.</summary>

@@ -1,3 +1,4 @@
+using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
 
 namespace AdminConsole.Web.Webhooks;
@@ -9,6 +10,7 @@ public static class WebhooksSetup
     {
         builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<ILogBacklog, WebhookLogBacklog>();
+        builder.Services.AddPerProvider<IIngestStore, SqliteIngestStatements.Store, PostgresIngestStatements.Store>();
         builder.Services.AddSingleton<WebhookReceiver>();
         builder.Services.AddSingleton<WebhookIngestor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookIngestor>());

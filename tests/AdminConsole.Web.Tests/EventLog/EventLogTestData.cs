@@ -1,7 +1,6 @@
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -39,13 +38,23 @@ internal static class EventLogTestData
     public static Task<long> MaxIdAsync(this ConsoleFactory factory) =>
         factory.WithDbAsync(db => db.AuditEntries.MaxAsync(e => (long?)e.Id).ContinueWith(t => t.Result ?? 0));
 
-    /// <summary>Runs SQL on the database file behind the console's back, as someone with file access could.</summary>
-    public static async Task TamperAsync(this ConsoleFactory factory, string sql)
+    /// <summary>
+    /// Runs SQL on the database behind the console's back, as someone with access to the file or the server could.
+    /// The SQL must read the same on both providers (quoted names); a <paramref name="blob"/> is bound as @blob.
+    /// </summary>
+    public static async Task TamperAsync(this ConsoleFactory factory, string sql, byte[]? blob = null)
     {
-        await using var connection = new SqliteConnection($"Data Source={factory.DatabasePath};Pooling=False");
+        await using var connection = factory.CreateDirectConnection();
         await connection.OpenAsync();
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
+        if (blob is not null)
+        {
+            var p = cmd.CreateParameter();
+            p.ParameterName = "@blob";
+            p.Value = blob;
+            cmd.Parameters.Add(p);
+        }
         await cmd.ExecuteNonQueryAsync();
     }
 }

@@ -7,10 +7,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AdminConsole.Web.Tests.EventLog;
 
-/// <summary>Each test gets its own database: they tamper with it.</summary>
-public class IntegrityTests : IAsyncLifetime
+/// <summary>Each test gets its own database: they tamper with it. Run on both providers (the classes at the end).</summary>
+public abstract class IntegrityTests<TFactory> : IAsyncLifetime where TFactory : ConsoleFactory, new()
 {
-    private readonly ConsoleFactory _factory = new();
+    private readonly TFactory _factory = new();
 
     public async Task InitializeAsync()
     {
@@ -40,7 +40,7 @@ public class IntegrityTests : IAsyncLifetime
     public async Task Editing_a_payload_is_detected_at_that_entry()
     {
         var target = await FirstIdAsync() + 12;
-        await _factory.TamperAsync($"UPDATE AuditEntries SET Data = '{{\"n\":999}}' WHERE Id = {target}");
+        await _factory.TamperAsync($$"""UPDATE "AuditEntries" SET "Data" = '{"n":999}' WHERE "Id" = {{target}}""");
         var verdict = await _factory.VerifyAsync();
         Assert.False(verdict.Intact);
         Assert.Equal(target, verdict.FirstBadId);
@@ -53,7 +53,7 @@ public class IntegrityTests : IAsyncLifetime
     {
         var first = await FirstIdAsync() + 4;
         var second = first + 9;
-        await _factory.TamperAsync($"UPDATE AuditEntries SET Outcome = 'failure' WHERE Id IN ({first}, {second})");
+        await _factory.TamperAsync($"""UPDATE "AuditEntries" SET "Outcome" = 'failure' WHERE "Id" IN ({first}, {second})""");
         var verdict = await _factory.VerifyAsync();
         Assert.False(verdict.Intact);
         Assert.Equal(first, verdict.FirstBadId);
@@ -68,8 +68,8 @@ public class IntegrityTests : IAsyncLifetime
         var deleted = await FirstIdAsync() + 6;
         var edited = deleted + 10;
         await _factory.TamperAsync($"""
-            DELETE FROM AuditEntries WHERE Id = {deleted};
-            UPDATE AuditEntries SET Data = 'edited' WHERE Id = {edited};
+            DELETE FROM "AuditEntries" WHERE "Id" = {deleted};
+            UPDATE "AuditEntries" SET "Data" = 'edited' WHERE "Id" = {edited};
             """);
         var verdict = await _factory.VerifyAsync();
         Assert.Equal([deleted, edited], verdict.Breaks.Select(b => b.Id));
@@ -77,14 +77,14 @@ public class IntegrityTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("Outcome = 'failure'")]
-    [InlineData("TimeUtc = '2020-01-01 00:00:00'")]
-    [InlineData("ActorName = 'someone-else@school.test'")]
-    [InlineData("Channel = NULL")]
+    [InlineData("\"Outcome\" = 'failure'")]
+    [InlineData("\"TimeUtc\" = '2020-01-01 00:00:00'")]
+    [InlineData("\"ActorName\" = 'someone-else@school.test'")]
+    [InlineData("\"Channel\" = NULL")]
     public async Task Editing_any_field_is_detected(string assignment)
     {
         var target = await FirstIdAsync() + 3;
-        await _factory.TamperAsync($"UPDATE AuditEntries SET {assignment} WHERE Id = {target}");
+        await _factory.TamperAsync($"""UPDATE "AuditEntries" SET {assignment} WHERE "Id" = {target}""");
         var verdict = await _factory.VerifyAsync();
         Assert.Equal(target, verdict.FirstBadId);
     }
@@ -93,7 +93,7 @@ public class IntegrityTests : IAsyncLifetime
     public async Task Deleting_an_entry_is_detected_at_the_gap()
     {
         var target = await FirstIdAsync() + 20;
-        await _factory.TamperAsync($"DELETE FROM AuditEntries WHERE Id = {target}");
+        await _factory.TamperAsync($"""DELETE FROM "AuditEntries" WHERE "Id" = {target}""");
         var verdict = await _factory.VerifyAsync();
         Assert.False(verdict.Intact);
         Assert.Equal(target, verdict.FirstBadId);
@@ -104,7 +104,7 @@ public class IntegrityTests : IAsyncLifetime
     public async Task Deleting_the_newest_entries_is_detected()
     {
         var last = await _factory.MaxIdAsync();
-        await _factory.TamperAsync($"DELETE FROM AuditEntries WHERE Id >= {last - 1}");
+        await _factory.TamperAsync($"""DELETE FROM "AuditEntries" WHERE "Id" >= {last - 1}""");
         var verdict = await _factory.VerifyAsync();
         Assert.False(verdict.Intact);
         Assert.Equal(last - 1, verdict.FirstBadId);
@@ -116,9 +116,9 @@ public class IntegrityTests : IAsyncLifetime
         var a = await FirstIdAsync() + 8;
         var b = a + 1;
         await _factory.TamperAsync($"""
-            UPDATE AuditEntries SET Id = -1 WHERE Id = {a};
-            UPDATE AuditEntries SET Id = {a} WHERE Id = {b};
-            UPDATE AuditEntries SET Id = {b} WHERE Id = -1;
+            UPDATE "AuditEntries" SET "Id" = -1 WHERE "Id" = {a};
+            UPDATE "AuditEntries" SET "Id" = {a} WHERE "Id" = {b};
+            UPDATE "AuditEntries" SET "Id" = {b} WHERE "Id" = -1;
             """);
         var verdict = await _factory.VerifyAsync();
         Assert.False(verdict.Intact);
@@ -133,8 +133,8 @@ public class IntegrityTests : IAsyncLifetime
         var entry = await _factory.WithDbAsync(db => db.AuditEntries.AsNoTracking().SingleAsync(e => e.Id == target));
         var prev = await _factory.WithDbAsync(db => db.AuditEntries.AsNoTracking().SingleAsync(e => e.Id == target - 1));
         entry.Outcome = "failure";
-        var forged = Convert.ToHexString(AuditChain.ComputeHash(prev.Hash, entry));
-        await _factory.TamperAsync($"UPDATE AuditEntries SET Outcome = 'failure', Hash = X'{forged}' WHERE Id = {target}");
+        var forged = AuditChain.ComputeHash(prev.Hash, entry);
+        await _factory.TamperAsync($"""UPDATE "AuditEntries" SET "Outcome" = 'failure', "Hash" = @blob WHERE "Id" = {target}""", forged);
         var verdict = await _factory.VerifyAsync();
         Assert.Equal(target + 1, verdict.FirstBadId);
     }
@@ -175,3 +175,7 @@ public class IntegrityTests : IAsyncLifetime
         Assert.True(verdict.Intact, verdict.Message);
     }
 }
+
+public sealed class IntegrityTests : IntegrityTests<ConsoleFactory>;
+
+public sealed class IntegrityTestsOnPostgres : IntegrityTests<ConsoleFactory.OnPostgres>;

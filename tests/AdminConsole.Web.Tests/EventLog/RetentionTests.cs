@@ -6,18 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AdminConsole.Web.Tests.EventLog;
 
-public class RetentionTests : IAsyncLifetime
+/// <summary>Run on both providers (the classes at the end).</summary>
+public abstract class RetentionTests<TFactory> : IAsyncLifetime where TFactory : RetentionConsole, new()
 {
-    private sealed class Factory : ConsoleFactory
-    {
-        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
-        [
-            new("EventLog:RetentionDays", "30"),
-            new("EventLog:PurgeBatchSize", "10"),
-        ];
-    }
-
-    private readonly Factory _factory = new();
+    private readonly TFactory _factory = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -79,7 +71,7 @@ public class RetentionTests : IAsyncLifetime
         await WriteAtAsync(now.AddDays(-2), 4, "recent");
         await PurgeAsync(_factory);
         var firstKept = await _factory.WithDbAsync(db => db.AuditEntries.MinAsync(e => e.Id));
-        await _factory.TamperAsync($"UPDATE AuditEntries SET Data = '{{}}' WHERE Id = {firstKept}");
+        await _factory.TamperAsync($$"""UPDATE "AuditEntries" SET "Data" = '{}' WHERE "Id" = {{firstKept}}""");
         var verdict = await _factory.VerifyAsync();
         Assert.False(verdict.Intact);
         Assert.Equal(firstKept, verdict.FirstBadId);
@@ -88,7 +80,7 @@ public class RetentionTests : IAsyncLifetime
     [Fact]
     public async Task Without_a_retention_period_nothing_is_purged()
     {
-        using var keepAll = new ConsoleFactory();
+        using var keepAll = new TFactory { KeepEverything = true };
         await keepAll.WithDbAsync(async db =>
         {
             db.AuditEntries.Add(new AuditEntry { TimeUtc = DateTime.UtcNow.AddYears(-5), Kind = AuditKinds.EventSent, ActorName = "tests" });
@@ -99,3 +91,24 @@ public class RetentionTests : IAsyncLifetime
         Assert.Equal(1, await keepAll.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.ActorName == "tests")));
     }
 }
+
+/// <summary>A console whose log keeps 30 days, purged in batches of 10 (unless <see cref="KeepEverything"/>).</summary>
+public class RetentionConsole : ConsoleFactory
+{
+    public bool KeepEverything { get; init; }
+
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => KeepEverything ? [] :
+    [
+        new("EventLog:RetentionDays", "30"),
+        new("EventLog:PurgeBatchSize", "10"),
+    ];
+
+    public new sealed class OnPostgres : RetentionConsole
+    {
+        public override DatabaseProvider Provider => DatabaseProvider.Postgres;
+    }
+}
+
+public sealed class RetentionTests : RetentionTests<RetentionConsole>;
+
+public sealed class RetentionTestsOnPostgres : RetentionTests<RetentionConsole.OnPostgres>;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using AdminConsole.Web.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
@@ -7,12 +8,25 @@ using Microsoft.Data.Sqlite;
 namespace AdminConsole.Web.Tests.Infrastructure;
 
 /// <summary>
-/// The console on TestServer over a real SQLite file of its own (never EF InMemory), in Development so the
-/// demo accounts and classes from the top-level appsettings.Development.json exist.
+/// The console on TestServer over a real database of its own (never EF InMemory): a SQLite file, or with
+/// <see cref="Provider"/> Postgres a fresh database on the run's PostgreSQL server (<see cref="TestPostgres"/>). In
+/// Development so the demo accounts and classes from the top-level appsettings.Development.json exist.
 /// </summary>
 public class ConsoleFactory : WebApplicationFactory<Program>
 {
     public string DatabasePath { get; } = Path.Combine(Path.GetTempPath(), $"adminconsole-test-{Guid.NewGuid():N}.db");
+
+    /// <summary>
+    /// The storage the console runs on. The storage tests are written once, generic in their factory type, and run
+    /// with a factory and its PostgreSQL subclass (e.g. <c>WebhookConsole</c> and <c>WebhookConsole.OnPostgres</c>):
+    /// a test matrix, not a copy of the tests.
+    /// </summary>
+    public virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
+    private TestDatabase? _postgres;
+
+    /// <summary>Another console whose database this one uses: a second instance beside it (started after it).</summary>
+    public ConsoleFactory? SharesDatabaseOf { get; init; }
 
     /// <summary>Extra configuration a test class wants (e.g. Pusher settings pointing at a loopback listener).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
@@ -20,7 +34,22 @@ public class ConsoleFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
-        builder.UseSetting("ConnectionStrings:Console", $"Data Source={DatabasePath}");
+        if (SharesDatabaseOf is { } first)
+        {
+            _ = first.Server;
+            builder.UseSetting("Database:Provider", Provider.ToString());
+            builder.UseSetting("ConnectionStrings:Console", Provider == DatabaseProvider.Postgres ? first._postgres!.ConnectionString : $"Data Source={first.DatabasePath}");
+        }
+        else if (Provider == DatabaseProvider.Postgres)
+        {
+            _postgres ??= TestPostgres.CreateDatabase(GetType().Name);
+            builder.UseSetting("Database:Provider", "Postgres");
+            builder.UseSetting("ConnectionStrings:Console", _postgres.ConnectionString);
+        }
+        else
+        {
+            builder.UseSetting("ConnectionStrings:Console", $"Data Source={DatabasePath}");
+        }
         // Without Pusher credentials the console hosts its local Channels server: on any free port here, since
         // test hosts run side by side (and a developer's console may hold 6001).
         builder.UseSetting("Pusher:Local:Port", "0");
@@ -28,6 +57,21 @@ public class ConsoleFactory : WebApplicationFactory<Program>
         builder.UseSetting("Security:LoginRateLimit:PermitLimit", "1000000");
         foreach (var (key, value) in Settings)
             builder.UseSetting(key, value);
+    }
+
+    /// <summary>A connection to the console's database behind its back (as someone with access to the database could), not yet open.</summary>
+    public System.Data.Common.DbConnection CreateDirectConnection()
+    {
+        _ = Server; // the database exists once the console has started
+        return Provider == DatabaseProvider.Postgres
+            ? new Npgsql.NpgsqlConnection(_postgres!.ConnectionString)
+            : new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+    }
+
+    /// <summary>The plain console on PostgreSQL.</summary>
+    public sealed class OnPostgres : ConsoleFactory
+    {
+        public override DatabaseProvider Provider => DatabaseProvider.Postgres;
     }
 
     /// <summary>A client that keeps cookies and does not follow redirects, so tests see 302s as they are.</summary>
@@ -53,6 +97,9 @@ public class ConsoleFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        _postgres?.Dispose();
+        if (SharesDatabaseOf is not null)
+            return; // the first instance's database: it removes it
         SqliteConnection.ClearAllPools();
         foreach (var suffix in new[] { "", "-wal", "-shm" })
             File.Delete(DatabasePath + suffix);

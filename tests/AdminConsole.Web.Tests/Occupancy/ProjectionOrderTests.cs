@@ -1,9 +1,11 @@
+using System.Data.Common;
 using System.Net;
 using AdminConsole.Channels;
+using AdminConsole.Web.Data;
 using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Tests.Webhooks;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using WebhookPost = AdminConsole.Web.Tests.Webhooks.Webhook;
 
 namespace AdminConsole.Web.Tests.Occupancy;
@@ -11,9 +13,9 @@ namespace AdminConsole.Web.Tests.Occupancy;
 /// <summary>
 /// Webhooks arrive out of order and more than once. Property: for random streams of occupancy, member and
 /// subscription-count events (with deliberately colliding timestamps), every delivery order ends in the same
-/// projection as the in-order stream.
+/// projection as the in-order stream. Run on both providers (the classes at the end): each has its own upserts.
 /// </summary>
-public class ProjectionOrderTests(WebhookConsole console) : IClassFixture<WebhookConsole>
+public abstract class ProjectionOrderTests<TConsole>(TConsole console) : IClassFixture<TConsole> where TConsole : WebhookConsole
 {
     private sealed record Ev(string Name, string Channel, string? UserId, long? Count, long TimeMs, int Index);
 
@@ -24,11 +26,9 @@ public class ProjectionOrderTests(WebhookConsole console) : IClassFixture<Webhoo
     {
         const int streams = 60, permutationsPerStream = 25;
         var random = new Random(20261126);
-        await using var connection = new SqliteConnection($"Data Source={console.DatabasePath}");
-        await connection.OpenAsync();
-        _ = console.Services; // the app has migrated the database
-        // As the app's connections do: no fsync per commit (WAL), or 1,700 small commits take seconds.
-        await using (var pragma = new SqliteCommand("PRAGMA synchronous=NORMAL", connection)) await pragma.ExecuteNonQueryAsync();
+        // The app's own connection settings (on SQLite: no fsync per commit, or 1,700 small commits take seconds).
+        await using var scope = console.Services.CreateAsyncScope();
+        var connection = await OpenAsync(scope);
 
         for (var s = 0; s < streams; s++)
         {
@@ -54,9 +54,8 @@ public class ProjectionOrderTests(WebhookConsole console) : IClassFixture<Webhoo
     [Fact]
     public async Task Later_events_win_and_stale_ones_are_ignored()
     {
-        await using var connection = new SqliteConnection($"Data Source={console.DatabasePath}");
-        await connection.OpenAsync();
-        _ = console.Services;
+        await using var scope = console.Services.CreateAsyncScope();
+        var connection = await OpenAsync(scope);
         Ev[] events =
         [
             new("member_removed", "presence-stale", "u1", null, 3000, 0),
@@ -128,31 +127,43 @@ public class ProjectionOrderTests(WebhookConsole console) : IClassFixture<Webhoo
         return copy;
     }
 
-    private static void Apply(SqliteConnection connection, IEnumerable<Ev> events, string suffix)
+    /// <summary>The console's database on a connection of the console's own (with its per-connection settings).</summary>
+    private static async Task<DbConnection> OpenAsync(AsyncServiceScope scope)
+    {
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        await db.Database.OpenConnectionAsync();
+        return db.Database.GetDbConnection();
+    }
+
+    /// <summary>Applies the events in one transaction through the configured provider's projector, as the webhook writer does.</summary>
+    private void Apply(DbConnection connection, IEnumerable<Ev> events, string suffix)
     {
         using var tx = connection.BeginTransaction();
-        using var projector = new OccupancyProjector(connection);
-        foreach (var e in events)
-            projector.Apply(e.Name, e.Channel + suffix, e.UserId, e.Count, e.TimeMs, e.Index);
+        using (var projector = console.Services.GetRequiredService<IOccupancyProjection>().OpenProjector(tx))
+        {
+            foreach (var e in events)
+                projector.Apply(e.Name, e.Channel + suffix, e.UserId, e.Count, e.TimeMs, e.Index);
+            projector.Complete();
+        }
         tx.Commit();
     }
 
     /// <summary>The projection of the channels ending in <paramref name="suffix"/>, with the suffix removed.</summary>
-    private static string Snapshot(SqliteConnection connection, string suffix, string? only = null)
+    private static string Snapshot(DbConnection connection, string suffix, string? only = null)
     {
         var sb = new System.Text.StringBuilder();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = """
-            SELECT Channel, Kind, Occupied, OccupiedSinceMs, SubscriptionCount, UserCount, LastEventName, LastEventMs FROM ChannelStates
-            WHERE Channel IN ($a, $b, $only) ORDER BY Channel
+            SELECT "Channel", "Kind", "Occupied", "OccupiedSinceMs", "SubscriptionCount", "UserCount", "LastEventName", "LastEventMs" FROM "ChannelStates"
+            WHERE "Channel" IN (@a, @b, @only) ORDER BY "Channel"
             """;
-        cmd.Parameters.AddWithValue("$a", "presence-room" + suffix);
-        cmd.Parameters.AddWithValue("$b", "public-room" + suffix);
-        cmd.Parameters.AddWithValue("$only", (object?)only ?? DBNull.Value);
+        Add(cmd, "@a", "presence-room" + suffix);
+        Add(cmd, "@b", "public-room" + suffix);
+        Add(cmd, "@only", only ?? "");
         using (var r = cmd.ExecuteReader())
             while (r.Read())
                 sb.Append($"{Strip(r.GetString(0))}|{r.GetString(1)}|occ={r.GetBoolean(2)}|since={(r.IsDBNull(3) ? "" : r.GetInt64(3))}|sub={(r.IsDBNull(4) ? "" : r.GetInt64(4))}|users={r.GetInt32(5)}|last={r.GetString(6)}@{r.GetInt64(7)}\n");
-        cmd.CommandText = "SELECT Channel, UserId, Present, SinceMs FROM PresenceMembers WHERE Channel IN ($a, $only) ORDER BY Channel, UserId";
+        cmd.CommandText = """SELECT "Channel", "UserId", "Present", "SinceMs" FROM "PresenceMembers" WHERE "Channel" IN (@a, @only) ORDER BY "Channel", "UserId" """;
         using (var r = cmd.ExecuteReader())
             while (r.Read())
                 sb.Append($"  {Strip(r.GetString(0))}/{r.GetString(1)} present={r.GetBoolean(2)} since={r.GetInt64(3)}\n");
@@ -161,5 +172,19 @@ public class ProjectionOrderTests(WebhookConsole console) : IClassFixture<Webhoo
         string Strip(string channel) => suffix.Length > 0 && channel.EndsWith(suffix, StringComparison.Ordinal) ? channel[..^suffix.Length] : channel;
     }
 
+    private static void Add(DbCommand cmd, string name, string value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        cmd.Parameters.Add(p);
+    }
+
     private static string Describe(IEnumerable<Ev> events) => string.Join("\n", events.Select(e => $"  {e.TimeMs}/{e.Index} {e.Name} {e.Channel} {e.UserId}{e.Count}"));
 }
+
+/// <summary>On SQLite.</summary>
+public sealed class ProjectionOrderTests(WebhookConsole console) : ProjectionOrderTests<WebhookConsole>(console);
+
+/// <summary>On PostgreSQL.</summary>
+public sealed class ProjectionOrderTestsOnPostgres(WebhookConsole.OnPostgres console) : ProjectionOrderTests<WebhookConsole.OnPostgres>(console);

@@ -15,9 +15,15 @@ using WebhookPost = AdminConsole.Web.Tests.Webhooks.Webhook;
 namespace AdminConsole.Web.Tests.Occupancy;
 
 /// <summary>The console with Pusher enabled and its HTTP API answered by <see cref="FakePusherApi"/>.</summary>
-public sealed class ReconcileConsole : WebhookConsole
+public class ReconcileConsole : WebhookConsole
 {
     public FakePusherApi Api { get; } = new();
+
+    /// <summary>The same on PostgreSQL.</summary>
+    public new sealed class OnPostgres : ReconcileConsole
+    {
+        public override AdminConsole.Web.Data.DatabaseProvider Provider => AdminConsole.Web.Data.DatabaseProvider.Postgres;
+    }
 
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
         base.Settings.Where(s => s.Key != "Pusher:Enabled").Append(new("Pusher:Enabled", "true"));
@@ -54,7 +60,7 @@ public sealed class FakePusherApi : HttpMessageHandler
     }
 }
 
-public class ReconcileTests(ReconcileConsole console) : IClassFixture<ReconcileConsole>
+public abstract class ReconcileTests<TConsole>(TConsole console) : IClassFixture<TConsole> where TConsole : ReconcileConsole
 {
     [Fact]
     public async Task Reconcile_corrects_what_the_webhooks_missed_and_records_each_correction()
@@ -118,6 +124,12 @@ public class ReconcileTests(ReconcileConsole console) : IClassFixture<ReconcileC
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
 }
+
+/// <summary>On SQLite.</summary>
+public sealed class ReconcileTests(ReconcileConsole console) : ReconcileTests<ReconcileConsole>(console);
+
+/// <summary>On PostgreSQL.</summary>
+public sealed class ReconcileTestsOnPostgres(ReconcileConsole.OnPostgres console) : ReconcileTests<ReconcileConsole.OnPostgres>(console);
 
 public class ReconcileWhenDisabledTests(WebhookConsole console) : IClassFixture<WebhookConsole>
 {

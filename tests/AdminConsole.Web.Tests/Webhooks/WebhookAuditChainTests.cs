@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AdminConsole.Web.Tests.Webhooks;
 
 /// <summary>The webhook writer stores its audit entries without EF; they must still be sealed into the event log's chain.</summary>
-public class WebhookAuditChainTests(WebhookConsole console) : IClassFixture<WebhookConsole>
+public abstract class WebhookAuditChainTests<TConsole>(TConsole console) : IClassFixture<TConsole> where TConsole : WebhookConsole
 {
     [Fact]
     public async Task Webhook_entries_interleaved_with_other_writers_leave_the_chain_intact()
@@ -43,3 +43,9 @@ public class WebhookAuditChainTests(WebhookConsole console) : IClassFixture<Webh
         Assert.Equal(("Pusher", "channel_occupied", "accepted"), (sample.ActorName, sample.EventName, sample.Outcome));
     }
 }
+
+/// <summary>On SQLite.</summary>
+public sealed class WebhookAuditChainTests(WebhookConsole console) : WebhookAuditChainTests<WebhookConsole>(console);
+
+/// <summary>On PostgreSQL.</summary>
+public sealed class WebhookAuditChainTestsOnPostgres(WebhookConsole.OnPostgres console) : WebhookAuditChainTests<WebhookConsole.OnPostgres>(console);

@@ -31,6 +31,12 @@ public class WebhookConsole : ConsoleFactory
         await using var scope = Services.CreateAsyncScope();
         return await query(scope.ServiceProvider.GetRequiredService<AppDbContext>());
     }
+
+    /// <summary>The same console on PostgreSQL, for the storage tests' matrix.</summary>
+    public new sealed class OnPostgres : WebhookConsole
+    {
+        public override DatabaseProvider Provider => DatabaseProvider.Postgres;
+    }
 }
 
 /// <summary>Builds and posts webhooks the way Pusher does: raw JSON body, X-Pusher-Key, X-Pusher-Signature.</summary>

@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AdminConsole.Web.Tests.Webhooks;
 
-public class WebhookEndpointTests(WebhookConsole console) : IClassFixture<WebhookConsole>
+public abstract class WebhookEndpointTests<TConsole>(TConsole console) : IClassFixture<TConsole> where TConsole : WebhookConsole
 {
     private readonly HttpClient _client = console.CreateClient();
 
@@ -196,3 +196,9 @@ public class WebhookWithoutCredentialsTests(UnconfiguredConsole console) : IClas
         Assert.Contains("PUSHER_SECRET", problem!.Detail);
     }
 }
+
+/// <summary>On SQLite.</summary>
+public sealed class WebhookEndpointTests(WebhookConsole console) : WebhookEndpointTests<WebhookConsole>(console);
+
+/// <summary>On PostgreSQL.</summary>
+public sealed class WebhookEndpointTestsOnPostgres(WebhookConsole.OnPostgres console) : WebhookEndpointTests<WebhookConsole.OnPostgres>(console);

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AdminConsole.Web.Tests.Webhooks;
 
-public class WebhookIdempotencyTests(WebhookConsole console) : IClassFixture<WebhookConsole>
+public abstract class WebhookIdempotencyTests<TConsole>(TConsole console) : IClassFixture<TConsole> where TConsole : WebhookConsole
 {
     [Fact]
     public async Task The_same_body_delivered_twice_is_stored_once_answered_200_both_times_and_counted()
@@ -48,3 +48,9 @@ public class WebhookIdempotencyTests(WebhookConsole console) : IClassFixture<Web
         Assert.Equal(19, (await console.QueryAsync(db => db.WebhookBatches.SingleAsync(b => b.Id == acks[0]!.Batch))).DuplicateCount);
     }
 }
+
+/// <summary>On SQLite.</summary>
+public sealed class WebhookIdempotencyTests(WebhookConsole console) : WebhookIdempotencyTests<WebhookConsole>(console);
+
+/// <summary>On PostgreSQL.</summary>
+public sealed class WebhookIdempotencyTestsOnPostgres(WebhookConsole.OnPostgres console) : WebhookIdempotencyTests<WebhookConsole.OnPostgres>(console);

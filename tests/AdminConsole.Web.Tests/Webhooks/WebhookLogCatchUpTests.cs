@@ -173,5 +173,5 @@ public class WebhookLogCatchUpTests
 
     /// <summary>The console's database opened directly, as a second process would.</summary>
     internal static AppDbContext Open(string databasePath) =>
-        new(new DbContextOptionsBuilder<AppDbContext>().UseSqlite($"Data Source={databasePath};Pooling=False").AddInterceptors(new AuditChainSaving()).Options);
+        new SqliteAppDbContext(new DbContextOptionsBuilder<AppDbContext>().UseSqlite($"Data Source={databasePath};Pooling=False").AddInterceptors(new AuditChainSaving()).Options);
 }

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AdminConsole.Web.Tests.Webhooks;
 
 /// <summary>Issue 14, defect 1: a lone surrogate in a signed webhook must not break the event log's integrity check.</summary>
-public class WebhookSurrogateTests(WebhookConsole console) : IClassFixture<WebhookConsole>
+public abstract class WebhookSurrogateTests<TConsole>(TConsole console) : IClassFixture<TConsole> where TConsole : WebhookConsole
 {
     [Fact]
     public async Task A_channel_name_with_a_lone_surrogate_is_stored_as_sealed_and_the_log_verifies_intact()
@@ -30,3 +30,9 @@ public class WebhookSurrogateTests(WebhookConsole console) : IClassFixture<Webho
         Assert.Empty(verdict.Breaks);
     }
 }
+
+/// <summary>On SQLite.</summary>
+public sealed class WebhookSurrogateTests(WebhookConsole console) : WebhookSurrogateTests<WebhookConsole>(console);
+
+/// <summary>On PostgreSQL.</summary>
+public sealed class WebhookSurrogateTestsOnPostgres(WebhookConsole.OnPostgres console) : WebhookSurrogateTests<WebhookConsole.OnPostgres>(console);

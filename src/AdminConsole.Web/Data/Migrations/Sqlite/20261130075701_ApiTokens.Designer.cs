@@ -8,17 +8,68 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace AdminConsole.Web.Data.Migrations
+namespace AdminConsole.Web.Data.Migrations.Sqlite
 {
-    [DbContext(typeof(AppDbContext))]
-    [Migration("20261130091523_UserSessions")]
-    partial class UserSessions
+    [DbContext(typeof(SqliteAppDbContext))]
+    [Migration("20261130075701_ApiTokens")]
+    partial class ApiTokens
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
+
+            modelBuilder.Entity("AdminConsole.Web.ApiAccess.ApiToken", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ExpiresUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime?>("LastUsedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RevokedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("RevokedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Hash")
+                        .IsUnique();
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("ApiTokens");
+                });
 
             modelBuilder.Entity("AdminConsole.Web.Classes.ClassMembership", b =>
                 {
@@ -39,7 +90,7 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("UserId");
 
-                    b.ToTable("ClassMemberships", (string)null);
+                    b.ToTable("ClassMemberships");
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Classes.SchoolClass", b =>
@@ -63,7 +114,7 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("Name");
 
-                    b.ToTable("Classes", (string)null);
+                    b.ToTable("Classes");
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Compose.SentEvent", b =>
@@ -381,7 +432,7 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("Occupied", "Channel");
 
-                    b.ToTable("ChannelStates", (string)null);
+                    b.ToTable("ChannelStates");
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Occupancy.PresenceMember", b =>
@@ -407,45 +458,7 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("Present", "Channel");
 
-                    b.ToTable("PresenceMembers", (string)null);
-                });
-
-            modelBuilder.Entity("AdminConsole.Web.Security.UserSession", b =>
-                {
-                    b.Property<string>("Id")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("CreatedUtc")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("ExpiresUtc")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("IpAddress")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("LastSeenUtc")
-                        .HasColumnType("TEXT");
-
-                    b.Property<byte[]>("Ticket")
-                        .IsRequired()
-                        .HasColumnType("BLOB");
-
-                    b.Property<string>("UserAgent")
-                        .HasMaxLength(512)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("UserId")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("UserId");
-
-                    b.ToTable("UserSessions", (string)null);
+                    b.ToTable("PresenceMembers");
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Webhooks.ReceivedWebhookEvent", b =>
@@ -537,7 +550,7 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("ReceivedMs");
 
-                    b.ToTable("WebhookBatches", (string)null);
+                    b.ToTable("WebhookBatches");
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Webhooks.WebhookRejection", b =>
@@ -577,7 +590,7 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("ReceivedMs");
 
-                    b.ToTable("WebhookRejections", (string)null);
+                    b.ToTable("WebhookRejections");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
@@ -712,6 +725,17 @@ namespace AdminConsole.Web.Data.Migrations
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
+            modelBuilder.Entity("AdminConsole.Web.ApiAccess.ApiToken", b =>
+                {
+                    b.HasOne("AdminConsole.Web.Data.AppUser", "User")
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("User");
+                });
+
             modelBuilder.Entity("AdminConsole.Web.Classes.ClassMembership", b =>
                 {
                     b.HasOne("AdminConsole.Web.Classes.SchoolClass", "Class")
@@ -729,15 +753,6 @@ namespace AdminConsole.Web.Data.Migrations
                     b.Navigation("Class");
 
                     b.Navigation("User");
-                });
-
-            modelBuilder.Entity("AdminConsole.Web.Security.UserSession", b =>
-                {
-                    b.HasOne("AdminConsole.Web.Data.AppUser", null)
-                        .WithMany()
-                        .HasForeignKey("UserId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Webhooks.ReceivedWebhookEvent", b =>

@@ -3,22 +3,70 @@ using System;
 using AdminConsole.Web.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace AdminConsole.Web.Data.Migrations
+namespace AdminConsole.Web.Data.Migrations.Sqlite
 {
-    [DbContext(typeof(AppDbContext))]
-    [Migration("20261126113154_Initial")]
-    partial class Initial
+    [DbContext(typeof(SqliteAppDbContext))]
+    partial class SqliteAppDbContextModelSnapshot : ModelSnapshot
     {
-        /// <inheritdoc />
-        protected override void BuildTargetModel(ModelBuilder modelBuilder)
+        protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
+
+            modelBuilder.Entity("AdminConsole.Web.ApiAccess.ApiToken", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ExpiresUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime?>("LastUsedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RevokedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("RevokedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Hash")
+                        .IsUnique();
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("ApiTokens");
+                });
 
             modelBuilder.Entity("AdminConsole.Web.Classes.ClassMembership", b =>
                 {
@@ -39,7 +87,7 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("UserId");
 
-                    b.ToTable("ClassMemberships");
+                    b.ToTable("ClassMemberships", (string)null);
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Classes.SchoolClass", b =>
@@ -63,7 +111,7 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("Name");
 
-                    b.ToTable("Classes");
+                    b.ToTable("Classes", (string)null);
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Compose.SentEvent", b =>
@@ -243,6 +291,9 @@ namespace AdminConsole.Web.Data.Migrations
                     b.Property<long>("HeadId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("LoggedWebhookBatchId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("MaxSkewTicks")
                         .HasColumnType("INTEGER");
 
@@ -261,6 +312,7 @@ namespace AdminConsole.Web.Data.Migrations
                             CheckpointId = 0L,
                             HeadHash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
                             HeadId = 0L,
+                            LoggedWebhookBatchId = 0L,
                             MaxSkewTicks = 0L,
                             MaxTimeTicks = 0L
                         });
@@ -377,7 +429,7 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("Occupied", "Channel");
 
-                    b.ToTable("ChannelStates");
+                    b.ToTable("ChannelStates", (string)null);
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Occupancy.PresenceMember", b =>
@@ -403,7 +455,45 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("Present", "Channel");
 
-                    b.ToTable("PresenceMembers");
+                    b.ToTable("PresenceMembers", (string)null);
+                });
+
+            modelBuilder.Entity("AdminConsole.Web.Security.UserSession", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ExpiresUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IpAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("LastSeenUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Ticket")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("UserSessions", (string)null);
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Webhooks.ReceivedWebhookEvent", b =>
@@ -495,7 +585,7 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("ReceivedMs");
 
-                    b.ToTable("WebhookBatches");
+                    b.ToTable("WebhookBatches", (string)null);
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Webhooks.WebhookRejection", b =>
@@ -535,7 +625,7 @@ namespace AdminConsole.Web.Data.Migrations
 
                     b.HasIndex("ReceivedMs");
 
-                    b.ToTable("WebhookRejections");
+                    b.ToTable("WebhookRejections", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
@@ -670,6 +760,17 @@ namespace AdminConsole.Web.Data.Migrations
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
+            modelBuilder.Entity("AdminConsole.Web.ApiAccess.ApiToken", b =>
+                {
+                    b.HasOne("AdminConsole.Web.Data.AppUser", "User")
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("User");
+                });
+
             modelBuilder.Entity("AdminConsole.Web.Classes.ClassMembership", b =>
                 {
                     b.HasOne("AdminConsole.Web.Classes.SchoolClass", "Class")
@@ -687,6 +788,15 @@ namespace AdminConsole.Web.Data.Migrations
                     b.Navigation("Class");
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("AdminConsole.Web.Security.UserSession", b =>
+                {
+                    b.HasOne("AdminConsole.Web.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Webhooks.ReceivedWebhookEvent", b =>

@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace AdminConsole.Web.Data.Migrations
+namespace AdminConsole.Web.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class WebhookLogCursor : Migration

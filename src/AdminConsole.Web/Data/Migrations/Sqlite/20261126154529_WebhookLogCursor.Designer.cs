@@ -8,9 +8,9 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace AdminConsole.Web.Data.Migrations
+namespace AdminConsole.Web.Data.Migrations.Sqlite
 {
-    [DbContext(typeof(AppDbContext))]
+    [DbContext(typeof(SqliteAppDbContext))]
     [Migration("20261126154529_WebhookLogCursor")]
     partial class WebhookLogCursor
     {

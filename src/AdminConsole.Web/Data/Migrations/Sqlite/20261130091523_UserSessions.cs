@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace AdminConsole.Web.Data.Migrations
+namespace AdminConsole.Web.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class UserSessions : Migration
