@@ -264,6 +264,20 @@ namespace AdminConsole.Web.Data.Migrations.Postgres
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("AdminConsole.Web.Data.HealthProbe", b =>
+                {
+                    b.Property<string>("Host")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTime>("AtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Host");
+
+                    b.ToTable("HealthProbes", (string)null);
+                });
+
             modelBuilder.Entity("AdminConsole.Web.EventLog.ActivityMinute", b =>
                 {
                     b.Property<long>("StartUnixMs")

@@ -65,7 +65,7 @@ namespace AdminConsole.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("UserId");
 
-                    b.ToTable("ApiTokens");
+                    b.ToTable("ApiTokens", (string)null);
                 });
 
             modelBuilder.Entity("AdminConsole.Web.Classes.ClassMembership", b =>
@@ -251,6 +251,20 @@ namespace AdminConsole.Web.Data.Migrations.Sqlite
                         .HasDatabaseName("UserNameIndex");
 
                     b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("AdminConsole.Web.Data.HealthProbe", b =>
+                {
+                    b.Property<string>("Host")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("AtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Host");
+
+                    b.ToTable("HealthProbes", (string)null);
                 });
 
             modelBuilder.Entity("AdminConsole.Web.EventLog.ActivityMinute", b =>
