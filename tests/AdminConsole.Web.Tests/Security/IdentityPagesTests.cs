@@ -163,6 +163,18 @@ public class IdentityPagesTests(ConsoleFactory factory) : IClassFixture<ConsoleF
     }
 
     [Fact]
+    public async Task After_signing_out_the_page_leads_back_to_sign_in()
+    {
+        var client = await factory.SignInAsync(DemoUser.Auditor);
+        using var signOut = await client.PostFormAsync("/Identity/Account/Logout", [], formPageUrl: "/EventLog");
+        Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+
+        var page = await client.GetDocumentAsync("/Identity/Account/Logout");
+
+        Assert.Equal("/Identity/Account/Login", page.QuerySelector("[data-testid=signed-out] a")!.GetAttribute("href"));
+    }
+
+    [Fact]
     public async Task The_lockout_page_says_until_when_and_whom_to_ask()
     {
         var user = await factory.CreateUserAsync("Teacher");

@@ -50,6 +50,7 @@ public class PasswordChangeRequiredTests(ConsoleFactory factory) : IClassFixture
         }
         var form = await user.GetDocumentAsync(PasswordChangeRequired.PagePath);
         Assert.Contains("set by an administrator", form.QuerySelector("[data-testid=password-change-required]")!.TextContent);
+        Assert.Equal(["/Identity/Account/Manage/ChangePassword"], form.QuerySelectorAll("main .nav a").Select(a => a.GetAttribute("href")));
         var auth = await user.PostAsync("/pusher/auth", new FormUrlEncodedContent(new Dictionary<string, string> { ["socket_id"] = "1.1", ["channel_name"] = "private-class-1" }));
         Assert.Equal(HttpStatusCode.Forbidden, auth.StatusCode);
         Assert.Equal("application/problem+json", auth.Content.Headers.ContentType?.MediaType);
