@@ -47,6 +47,7 @@ if (CreateTokenCommand.IsRequested(args))
 app.UseTransport();
 app.UseApiAccess(); // CORS for the configured origins, before routing answers preflights
 app.UseConsoleShell();
+app.UsePasswordChangeRequired(); // after authentication: an administrator-set password is replaced first
 app.MapConsoleShell();
 app.MapWebhooks();
 app.MapChannelAuth();

@@ -14,10 +14,18 @@
         const set = (col, ...nodes) => { const el = container.querySelector(`[data-col="${col}"]`); if (el) el.replaceChildren(...nodes); };
         set('state', badge(c.occupied));
         set('since', ...(c.occupiedSinceMs ? [consoleLive.timeElement(c.occupiedSinceMs)] : []));
-        set('subscriptions', c.subscriptionCount == null ? '' : String(c.subscriptionCount));
+        set('subscriptions', c.subscriptionCount != null ? String(c.subscriptionCount) : c.kind === 'presence' ? '' : notReported());
         set('members', c.kind === 'presence' ? String(c.userCount) : '');
         set('kind', c.kind);
         set('last', (c.lastEventName || '') + ' ', consoleLive.timeElement(c.lastEventMs, 'small text-body-secondary'));
+    }
+
+    function notReported() {
+        const s = document.createElement('span');
+        s.className = 'text-body-secondary';
+        s.title = 'Not reported: Pusher sends subscription counts only when subscription counting is enabled for the app';
+        s.textContent = '–';
+        return s;
     }
 
     function newRow(c) {
@@ -25,9 +33,17 @@
         tr.dataset.channel = c.channel;
         const link = document.createElement('a');
         link.href = '/Channels/Detail?name=' + encodeURIComponent(c.channel);
+        link.className = 'text-break';
         link.textContent = c.channel;
         const first = document.createElement('td');
         first.append(link);
+        if (c.label) {
+            const label = document.createElement('div');
+            label.className = 'small text-body-secondary';
+            label.dataset.col = 'label';
+            label.textContent = c.label;
+            first.append(label);
+        }
         tr.append(first);
         for (const col of ['kind', 'state', 'since', 'subscriptions', 'members', 'last']) {
             const td = document.createElement('td');
@@ -44,9 +60,15 @@
     consoleLive.on('ChannelsChanged', channels => {
         for (const c of channels) {
             if (list) {
-                const kind = list.dataset.filterKind, prefix = list.dataset.filterPrefix;
+                const kind = list.dataset.filterKind, prefix = list.dataset.filterPrefix, state = list.dataset.filterState;
                 if ((kind && c.kind !== kind) || (prefix && !c.channel.startsWith(prefix))) continue;
                 let row = [...list.tBodies[0].rows].find(r => r.dataset.channel === c.channel);
+                // A channel that leaves the chosen state leaves the list (vacated ones are hidden by default).
+                if ((state === 'occupied' && !c.occupied) || (state === 'vacated' && c.occupied)) {
+                    row?.remove();
+                    if (!list.tBodies[0].rows.length) document.querySelector('[data-testid="no-channels"]')?.classList.remove('d-none');
+                    continue;
+                }
                 if (!row) {
                     row = newRow(c);
                     list.tBodies[0].prepend(row);

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.RegularExpressions;
 
 namespace AdminConsole.Web.Classes;
 
@@ -46,7 +47,7 @@ public class ClassMembership
 }
 
 /// <summary>The channel names the console's conventions derive from users, roles and classes.</summary>
-public static class ChannelNames
+public static partial class ChannelNames
 {
     public const string Public = "public";
     public static string PrivateUser(string userId) => $"private-user-{userId}";
@@ -55,4 +56,27 @@ public static class ChannelNames
     public static string PresenceClass(int classId) => $"presence-class-{classId}";
     public static string PrivateEncryptedUser(string userId) => $"private-encrypted-user-{userId}";
     public static string PrivateEncryptedClass(int classId) => $"private-encrypted-class-{classId}";
+
+    /// <summary>private-class-{id}, presence-class-{id}, private-encrypted-class-{id} (and their cache- forms) belong to class {id}.</summary>
+    public static bool TryParseClass(string? channel, out int classId)
+    {
+        classId = 0;
+        if (channel is null) return false;
+        var m = ClassChannel().Match(channel);
+        return m.Success && int.TryParse(m.Groups[1].ValueSpan, out classId);
+    }
+
+    /// <summary>private-user-{id}, private-encrypted-user-{id} and #server-to-user-{id} belong to user {id}.</summary>
+    public static bool TryParseUser(string? channel, out string userId)
+    {
+        var m = channel is null ? null : UserChannel().Match(channel);
+        userId = m is { Success: true } ? m.Groups[1].Value : "";
+        return m is { Success: true };
+    }
+
+    [GeneratedRegex(@"^(?:private-|presence-|private-encrypted-)(?:cache-)?class-([0-9]{1,9})$", RegexOptions.CultureInvariant)]
+    private static partial Regex ClassChannel();
+
+    [GeneratedRegex(@"^(?:private-user-|private-encrypted-user-|#server-to-user-)(.+)$", RegexOptions.CultureInvariant)]
+    private static partial Regex UserChannel();
 }

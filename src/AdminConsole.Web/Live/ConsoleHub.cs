@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using System.Text.RegularExpressions;
+using AdminConsole.Web.Classes;
 using AdminConsole.Web.Memberships;
 using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Authorization;
@@ -57,14 +57,5 @@ public static partial class ConsoleGroups
     public static string Class(int classId) => "class-" + classId;
 
     /// <summary>private-class-{id}, presence-class-{id}, private-encrypted-class-{id} (and their cache- forms) belong to class {id}.</summary>
-    public static bool TryGetClassId(string? channel, out int classId)
-    {
-        classId = 0;
-        if (channel is null) return false;
-        var m = ClassChannel().Match(channel);
-        return m.Success && int.TryParse(m.Groups[1].ValueSpan, out classId);
-    }
-
-    [GeneratedRegex(@"^(?:private-|presence-|private-encrypted-)(?:cache-)?class-([0-9]{1,9})$", RegexOptions.CultureInvariant)]
-    private static partial Regex ClassChannel();
+    public static bool TryGetClassId(string? channel, out int classId) => ChannelNames.TryParseClass(channel, out classId);
 }

@@ -3,6 +3,7 @@ using AdminConsole.Channels;
 using AdminConsole.Web.Dashboard;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
+using AdminConsole.Web.Memberships;
 using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Webhooks;
 using Microsoft.AspNetCore.SignalR;
@@ -112,7 +113,8 @@ public sealed partial class LivePublisher(
             {
                 var names = p.Channels.ToList();
                 var rows = await db.ChannelStates.AsNoTracking().Where(c => names.Contains(c.Channel)).ToListAsync(ct);
-                var views = rows.Select(ChannelView.From).ToList();
+                var people = await scope.ServiceProvider.GetRequiredService<MembershipCache>().GetAsync(ct);
+                var views = rows.Select(r => ChannelView.From(r, people)).ToList();
                 await SendScopedAsync(views, v => v.Channel, (c, list) => c.ChannelsChanged(list));
             }
             if (p.Members.Count > 0)

@@ -103,6 +103,17 @@ public sealed record MembershipSnapshot(
     FrozenDictionary<int, ClassEntry> Classes)
 {
     public UserAccess? Find(string? userId) => userId is not null && Users.TryGetValue(userId, out var u) ? u : null;
+
+    /// <summary>
+    /// Whose a channel is, in people's words: the class of a class channel ("Physics 7A"), the person of a user
+    /// channel ("Sam Student"); null for other channels and for ids nobody has (a deleted class or account).
+    /// </summary>
+    public string? Describe(string channel)
+    {
+        if (ChannelNames.TryParseClass(channel, out var classId))
+            return Classes.TryGetValue(classId, out var c) ? (c.Archived ? c.Name + " (archived)" : c.Name) : null;
+        return ChannelNames.TryParseUser(channel, out var userId) ? Find(userId)?.DisplayName : null;
+    }
 }
 
 /// <summary>A user as channel authorization sees them.</summary>

@@ -61,6 +61,12 @@ public abstract class OccupancyProjector : IWebhookProjector
             occupied, v, occupied ? null : 0, occupied ? 0 : v, immediate: true) == v;
     }
 
+    /// <summary>Reconciliation: sets the subscription count as observed by the HTTP API (info=subscription_count).</summary>
+    // Last-event version 0: an observed count is not an event on the channel, so "last event" stays as it was.
+    public void SetSubscriptionCount(string channel, long count, long observedMs) =>
+        Channel(channel, "reconcile_subscription_count", observedMs, lastVersion: 0,
+            false, 0, count, OccupancyVersion.Of(observedMs, OccupancyVersion.MaxIndex, 0), recount: false);
+
     /// <summary>Reconciliation: sets one member's presence as observed by the HTTP API.</summary>
     public bool SetMember(string channel, string userId, bool present, long observedMs)
     {

@@ -51,9 +51,22 @@ public sealed partial class OccupancyReconciler(
             var client = scope.ServiceProvider.GetRequiredService<ChannelsClient>();
             Dictionary<string, HashSet<string>> presence = new(StringComparer.Ordinal);
             HashSet<string> occupied;
+            Dictionary<string, long> counts;
             try
             {
-                occupied = (await client.GetChannelsAsync(cancellationToken: ct)).Channels.Keys.ToHashSet(StringComparer.Ordinal);
+                ChannelList list;
+                try
+                {
+                    list = await client.GetChannelsAsync(info: "subscription_count", cancellationToken: ct);
+                }
+                catch (ChannelsApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.BadRequest)
+                {
+                    // Subscription counting is a per-app setting at Pusher; without it the attribute is refused.
+                    list = await client.GetChannelsAsync(cancellationToken: ct);
+                }
+                occupied = list.Channels.Keys.ToHashSet(StringComparer.Ordinal);
+                counts = list.Channels.Where(c => c.Value.SubscriptionCount is not null)
+                    .ToDictionary(c => c.Key, c => (long)c.Value.SubscriptionCount!.Value, StringComparer.Ordinal);
                 foreach (var channel in occupied.Where(c => OccupancyProjector.KindOf(c) == "presence"))
                     presence[channel] = (await client.GetPresenceUsersAsync(channel, ct)).Select(u => u.Id).ToHashSet(StringComparer.Ordinal);
             }
@@ -73,7 +86,7 @@ public sealed partial class OccupancyReconciler(
             }
 
             var observedMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-            var corrections = await ApplyAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), actor, occupied, presence, observedMs, ct);
+            var corrections = await ApplyAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), actor, occupied, presence, counts, observedMs, ct);
             return new ReconcileResult(now, true, corrections.Count, occupied.Count,
                 corrections.Count == 0 ? $"The console agrees with Pusher: {occupied.Count} occupied channel(s)." : $"{corrections.Count} correction(s) applied; {occupied.Count} occupied channel(s) at Pusher.");
         }
@@ -84,7 +97,7 @@ public sealed partial class OccupancyReconciler(
     }
 
     private async Task<List<string>> ApplyAsync(AppDbContext db, Actor actor, HashSet<string> occupied,
-        Dictionary<string, HashSet<string>> presence, long observedMs, CancellationToken ct)
+        Dictionary<string, HashSet<string>> presence, Dictionary<string, long> counts, long observedMs, CancellationToken ct)
     {
         await db.Database.OpenConnectionAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -126,6 +139,18 @@ public sealed partial class OccupancyReconciler(
                     Record(channel, "member_added", new { channel, user_id = user, was = "offline", now = "online" });
                 }
         }
+
+        // Subscription counts fill in what subscription_count webhooks (opt-in at Pusher) did not tell. A count is a
+        // figure, not a membership fact, so a new one is shown but not written to the event log as a correction.
+        var countNames = counts.Keys.ToList();
+        var believedCounts = await db.ChannelStates.Where(c => countNames.Contains(c.Channel))
+            .ToDictionaryAsync(c => c.Channel, c => c.SubscriptionCount, StringComparer.Ordinal, ct);
+        foreach (var (channel, count) in counts)
+            if (!believedCounts.TryGetValue(channel, out var believedCount) || believedCount != count)
+            {
+                projector.SetSubscriptionCount(channel, count, observedMs);
+                changedChannels.Add(channel);
+            }
 
         projector.Complete();
         await db.SaveChangesAsync(ct);

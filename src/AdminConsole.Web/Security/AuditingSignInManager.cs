@@ -2,6 +2,7 @@ using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.ViewFeatures;
 using Microsoft.Extensions.Options;
 
 namespace AdminConsole.Web.Security;
@@ -19,7 +20,8 @@ public sealed class AuditingSignInManager(
     IAuthenticationSchemeProvider schemes,
     IUserConfirmation<AppUser> confirmation,
     AppDbContext db,
-    AuditTrail audit)
+    AuditTrail audit,
+    ITempDataDictionaryFactory tempData)
     : SignInManager<AppUser>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
 {
     public override async Task<SignInResult> PasswordSignInAsync(string userName, string password, bool isPersistent, bool lockoutOnFailure)
@@ -63,6 +65,10 @@ public sealed class AuditingSignInManager(
             _ => user.AccessFailedCount,
         };
         await RecordAsync(kind, Actor.From(user), $"user:{user.Id}", outcome, new { failedCount, lockedUntil = user.LockoutEnd?.UtcDateTime });
+        if (result.IsLockedOut && user.LockoutEnd is { } end)
+            // For the Lockout page Identity UI redirects to, which is told nothing else: until when, and whether
+            // waiting helps (an administrator's lock has no end). TempData: read once, by that page.
+            tempData.GetTempData(Context)[LockoutModel.LockedUntilKey] = end.UtcDateTime;
         return result;
     }
 

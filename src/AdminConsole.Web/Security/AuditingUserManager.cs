@@ -29,8 +29,19 @@ public sealed class AuditingUserManager(
     AuditTrail audit)
     : UserManager<AppUser>(store, optionsAccessor, passwordHasher, userValidators, passwordValidators, keyNormalizer, errors, services, logger)
 {
-    public override Task<IdentityResult> ChangePasswordAsync(AppUser user, string currentPassword, string newPassword) =>
-        AuditedAsync(user, AuditKinds.AccountPasswordChanged, null, () => base.ChangePasswordAsync(user, currentPassword, newPassword));
+    /// <summary>
+    /// Also lifts <see cref="PasswordChangeRequired"/>: the password is now the user's own. The entry says whether the
+    /// change was the one required at the first sign-in.
+    /// </summary>
+    public override async Task<IdentityResult> ChangePasswordAsync(AppUser user, string currentPassword, string newPassword)
+    {
+        var required = (await GetClaimsAsync(user)).Where(c => c.Type == PasswordChangeRequired.ClaimType).ToList();
+        return await AuditedAsync(user, AuditKinds.AccountPasswordChanged, required.Count > 0 ? new { required = true } : null, async () =>
+        {
+            var changed = await base.ChangePasswordAsync(user, currentPassword, newPassword);
+            return changed.Succeeded && required.Count > 0 ? await RemoveClaimsAsync(user, required) : changed;
+        });
+    }
 
     public override Task<IdentityResult> AddPasswordAsync(AppUser user, string password) =>
         AuditedAsync(user, AuditKinds.AccountPasswordAdded, null, () => base.AddPasswordAsync(user, password));

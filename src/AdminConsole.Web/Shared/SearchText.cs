@@ -4,8 +4,9 @@ using System.Text;
 namespace AdminConsole.Web.Shared;
 
 /// <summary>
-/// Text as people search it: case and accents ignored, so "zoe" finds "Zoë" and "ZOE". Done in C#, not SQL:
-/// SQLite has no unaccent, and the things searched this way (people, classes) are thousands, not millions.
+/// Matching what people type against names: case and accents are ignored, so "zoe" finds "Zoë" and "jose" finds
+/// "José". Done in .NET rather than in SQL because neither SQLite's LIKE (ASCII case folding only) nor PostgreSQL's
+/// ILIKE (without the unaccent extension) ignores accents, and the console must behave the same on both.
 /// </summary>
 public static class SearchText
 {

@@ -70,7 +70,9 @@ public static class CreateAdminCommand
             // The command line acts as the system: there is no signed-in user yet.
             var system = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, Actor.System.Name)]));
             var administration = scope.ServiceProvider.GetRequiredService<UserAdministration>();
-            var result = await administration.CreateAsync(system, new NewAccount(email, name ?? email, [Roles.Admin], password));
+            var result = await administration.CreateAsync(system, new NewAccount(email, name ?? email, [Roles.Admin], password,
+                // The operator typed (or set) the password for the account they are about to use: it is already theirs.
+                MustChangePassword: false));
             if (!result.Succeeded)
             {
                 console.Error.WriteLine($"Could not create {email}:");

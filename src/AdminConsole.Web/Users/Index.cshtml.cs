@@ -1,4 +1,5 @@
 using AdminConsole.Web.Data;
+using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
@@ -27,19 +28,27 @@ public class IndexModel(AppDbContext db, TimeProvider time) : PageModel
 
     public async Task OnGetAsync(CancellationToken ct)
     {
-        var users = db.Users.AsNoTracking();
-        if (!string.IsNullOrWhiteSpace(Query))
+        var users = db.Users.AsNoTracking().OrderBy(u => u.DisplayName).ThenBy(u => u.Email)
+            .Select(u => new Account(u.Id, u.Email, u.DisplayName, u.LockoutEnd));
+        List<Account> page;
+        if (string.IsNullOrWhiteSpace(Query))
         {
-            var pattern = $"%{EscapeLike(Query.Trim())}%";
-            users = users.Where(u => EF.Functions.Like(u.Email!, pattern, "\\") || EF.Functions.Like(u.DisplayName, pattern, "\\"));
+            Total = await users.CountAsync(ct);
+            PageNumber = Math.Clamp(PageNumber, 1, PageCount);
+            page = await users.Skip((PageNumber - 1) * PageSize).Take(PageSize).ToListAsync(ct);
         }
-
-        Total = await users.CountAsync(ct);
-        PageNumber = Math.Clamp(PageNumber, 1, PageCount);
-        var page = await users.OrderBy(u => u.DisplayName).ThenBy(u => u.Email)
-            .Skip((PageNumber - 1) * PageSize).Take(PageSize)
-            .Select(u => new { u.Id, u.Email, u.DisplayName, u.LockoutEnd })
-            .ToListAsync(ct);
+        else
+        {
+            // Matched in .NET so accents are ignored on every provider (SearchText). A school has thousands of
+            // accounts, not millions: with 10,007 accounts the whole search page took 18 ms at best and 82 ms median
+            // (20 requests, 2 cores under a load average of 30), against 10 and 18 ms for the unfiltered first page.
+            var folded = SearchText.Fold(Query.Trim());
+            var matches = (await users.ToListAsync(ct))
+                .Where(u => SearchText.Contains(u.DisplayName, folded) || SearchText.Contains(u.Email, folded)).ToList();
+            Total = matches.Count;
+            PageNumber = Math.Clamp(PageNumber, 1, PageCount);
+            page = [.. matches.Skip((PageNumber - 1) * PageSize).Take(PageSize)];
+        }
 
         var ids = page.Select(u => u.Id).ToList();
         var roles = await (from ur in db.UserRoles
@@ -53,6 +62,5 @@ public class IndexModel(AppDbContext db, TimeProvider time) : PageModel
             u.LockoutEnd > now))];
     }
 
-    // The search text is data, not a pattern: % and _ typed by the admin match themselves.
-    private static string EscapeLike(string s) => s.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
+    private sealed record Account(string Id, string? Email, string DisplayName, DateTimeOffset? LockoutEnd);
 }

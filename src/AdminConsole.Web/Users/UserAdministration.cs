@@ -16,11 +16,16 @@ namespace AdminConsole.Web.Users;
 /// </summary>
 public sealed class UserAdministration(AppDbContext db, UserManager<AppUser> users, AuditTrail audit, TimeProvider time, SessionStore sessions)
 {
+    /// <summary>Why every account has a role: without one a user signs in to a console that shows them nothing.</summary>
+    public const string RoleRequired = "Choose at least one role: a user without one can sign in but sees only their own account page. To keep someone out, lock the account.";
+
     public async Task<IdentityResult> CreateAsync(ClaimsPrincipal actor, NewAccount account, CancellationToken ct = default)
     {
         var unknown = account.Roles.Except(Roles.All).ToList();
         if (unknown.Count > 0)
             return Refuse($"Unknown role: {string.Join(", ", unknown)}.");
+        if (account.Roles.Count == 0)
+            return Refuse(RoleRequired);
 
         var user = new AppUser
         {
@@ -39,8 +44,9 @@ public sealed class UserAdministration(AppDbContext db, UserManager<AppUser> use
                 var roles = await users.AddToRolesAsync(user, account.Roles);
                 if (!roles.Succeeded) return roles;
             }
+            if (account.MustChangePassword && await users.AddClaimAsync(user, PasswordChangeRequired.Claim()) is { Succeeded: false } marked) return marked;
             audit.Add(db, AuditKinds.UserCreated, Actor.From(actor), Target(user),
-                new { before = (UserSnapshot?)null, after = await SnapshotAsync(user) }, outcome: "success");
+                new { before = (UserSnapshot?)null, after = await SnapshotAsync(user), passwordChangeRequired = account.MustChangePassword }, outcome: "success");
             return IdentityResult.Success;
         }, ct);
     }
@@ -51,6 +57,8 @@ public sealed class UserAdministration(AppDbContext db, UserManager<AppUser> use
         var unknown = wanted.Except(Roles.All).ToList();
         if (unknown.Count > 0)
             return Refuse($"Unknown role: {string.Join(", ", unknown)}.");
+        if (wanted.Count == 0)
+            return Refuse(RoleRequired);
 
         var current = await users.GetRolesAsync(user);
         var adding = wanted.Except(current).ToList();
@@ -102,13 +110,18 @@ public sealed class UserAdministration(AppDbContext db, UserManager<AppUser> use
             return IdentityResult.Success;
         }, ct);
 
-    /// <summary>Replaces the password (the new one is never written to the audit trail) and ends the user's sessions.</summary>
+    /// <summary>
+    /// Replaces the password (the new one is never written to the audit trail), requires the user to change it at
+    /// their next sign-in, and ends the user's sessions.
+    /// </summary>
     public async Task<IdentityResult> ResetPasswordAsync(ClaimsPrincipal actor, AppUser user, string newPassword, CancellationToken ct = default) =>
         await EndingSessionsAsync(user, InTransactionAsync(async () =>
         {
             var token = await users.GeneratePasswordResetTokenAsync(user);
             if (await users.ResetPasswordAsync(user, token, newPassword) is { Succeeded: false } reset) return reset;
-            audit.Add(db, AuditKinds.UserPasswordReset, Actor.From(actor), Target(user), new { user = await SnapshotAsync(user) }, outcome: "success");
+            if (!(await users.GetClaimsAsync(user)).Any(c => c.Type == PasswordChangeRequired.ClaimType)
+                && await users.AddClaimAsync(user, PasswordChangeRequired.Claim()) is { Succeeded: false } marked) return marked;
+            audit.Add(db, AuditKinds.UserPasswordReset, Actor.From(actor), Target(user), new { user = await SnapshotAsync(user), passwordChangeRequired = true }, outcome: "success");
             return IdentityResult.Success;
         }, ct), ct);
 
@@ -184,8 +197,11 @@ public sealed class UserAdministration(AppDbContext db, UserManager<AppUser> use
         IdentityResult.Failed(new IdentityError { Code = "Refused", Description = message });
 }
 
-/// <summary>What an administrator fills in to create an account.</summary>
-public sealed record NewAccount(string Email, string DisplayName, IReadOnlyCollection<string> Roles, string Password);
+/// <summary>
+/// What an administrator fills in to create an account. <paramref name="MustChangePassword"/>: the password was
+/// set by someone other than its user, who must replace it at the first sign-in.
+/// </summary>
+public sealed record NewAccount(string Email, string DisplayName, IReadOnlyCollection<string> Roles, string Password, bool MustChangePassword = true);
 
 /// <summary>The audited state of an account: never the password hash or security stamp.</summary>
 public sealed record UserSnapshot(string Id, string? Email, string DisplayName, IReadOnlyList<string> Roles, DateTime? LockedUntilUtc);

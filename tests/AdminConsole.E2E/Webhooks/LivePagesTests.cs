@@ -90,9 +90,16 @@ public class LivePagesTests(WebhookKestrelConsole console, Chromium chromium) : 
         await Expect(page.Locator("tr[data-channel='presence-lobby'] [data-col=members]")).ToHaveTextAsync("1");
         await Chromium.ScreenshotAsync(page, "channels-live");
 
+        // The page beside it shows every state; the default one hides vacated channels.
+        var all = await page.Context.NewPageAsync();
+        await all.GotoAsync("/Channels?Filter.State=all");
+        await Expect(all.GetByTestId("live-status")).ToHaveTextAsync("live");
+
         await console.PostWebhookAsync(WebhookEvent.ChannelVacated("private-class-room-e2e"));
 
-        await Expect(row.Locator("[data-col=state]")).ToHaveTextAsync("vacated");
+        await Expect(all.Locator("tr[data-channel='private-class-room-e2e'] [data-col=state]")).ToHaveTextAsync("vacated");
+        await Expect(row).ToHaveCountAsync(0);
+        await Expect(page.Locator("tr[data-channel='presence-lobby']")).ToHaveCountAsync(1);
         Assert.Equal(0, navigations);
     }
 }

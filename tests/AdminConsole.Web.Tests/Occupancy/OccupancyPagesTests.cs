@@ -19,7 +19,7 @@ public class OccupancyPagesTests(WebhookConsole console) : IClassFixture<Webhook
         await PostAsync(WebhookEvent.ChannelOccupied("presence-filter-a"), WebhookEvent.ChannelOccupied("private-filter-b"), WebhookEvent.ChannelVacated("filter-c"));
         var admin = await console.SignInAsync(DemoUser.Admin);
 
-        var all = await RowsAsync(admin, "/Channels?Filter.Prefix=");
+        var all = await RowsAsync(admin, "/Channels?Filter.Prefix=&Filter.State=all");
         Assert.Contains("presence-filter-a", all);
         Assert.Contains("private-filter-b", all);
         Assert.Contains("filter-c", all);
@@ -28,6 +28,49 @@ public class OccupancyPagesTests(WebhookConsole console) : IClassFixture<Webhook
         Assert.Equal(["private-filter-b"], (await RowsAsync(admin, "/Channels?Filter.Prefix=private-filter")));
         var doc = Html.ParseDocument(await admin.GetStringAsync("/Channels?Filter.Prefix=private-filter"));
         Assert.Equal("occupied", doc.QuerySelector("tr[data-channel='private-filter-b'] [data-col=state]")!.TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task Vacated_channels_are_hidden_by_default_and_the_state_filter_shows_them()
+    {
+        await PostAsync(WebhookEvent.ChannelOccupied("state-open"), WebhookEvent.ChannelOccupied("state-closed"));
+        await PostAsync(WebhookEvent.ChannelVacated("state-closed"));
+        var auditor = await console.SignInAsync(DemoUser.Auditor);
+
+        var page = Html.ParseDocument(await auditor.GetStringAsync("/Channels"));
+
+        var shown = page.QuerySelectorAll("table[data-testid=channels] tbody tr").Select(tr => tr.GetAttribute("data-channel")).ToList();
+        Assert.Contains("state-open", shown);
+        Assert.DoesNotContain("state-closed", shown);
+        Assert.Equal("occupied", page.QuerySelector("#Filter_State option[selected]")!.GetAttribute("value"));
+        Assert.All(page.QuerySelectorAll("table[data-testid=channels] [data-col=state]"), td => Assert.Equal("occupied", td.TextContent.Trim()));
+        Assert.Equal(["state-closed"], await RowsAsync(auditor, "/Channels?Filter.State=vacated&Filter.Prefix=state-"));
+        Assert.Equal(["state-open", "state-closed"], await RowsAsync(auditor, "/Channels?Filter.State=all&Filter.Prefix=state-"));
+
+        var bad = Html.ParseDocument(await auditor.GetStringAsync("/Channels?Filter.State=sideways"));
+        Assert.Equal("Choose occupied, vacated or all.", bad.QuerySelector("[data-valmsg-for='Filter.State']")!.TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task Class_and_person_names_stand_beside_channel_names_and_known_subscription_counts_are_shown()
+    {
+        var sam = await console.QueryAsync(db => db.Users.Where(u => u.Email == DemoUser.Student.Email).Select(u => u.Id).SingleAsync());
+        var physics = await console.QueryAsync(db => db.Classes.Where(c => c.Name == "Physics 7A").Select(c => c.Id).SingleAsync());
+        await PostAsync(WebhookEvent.ChannelOccupied(ChannelNames.PrivateClass(physics)), WebhookEvent.ChannelOccupied(ChannelNames.PrivateUser(sam)),
+            WebhookEvent.ChannelOccupied("private-user-nobody-knows"), WebhookEvent.ChannelOccupied("private-class-999999"),
+            WebhookEvent.SubscriptionCountChanged(ChannelNames.PrivateClass(physics), 3));
+        var admin = await console.SignInAsync(DemoUser.Admin);
+
+        var page = Html.ParseDocument(await admin.GetStringAsync("/Channels"));
+
+        string? Label(string channel) => page.QuerySelector($"tr[data-channel='{channel}'] [data-col=label]")?.TextContent.Trim();
+        Assert.Equal("Physics 7A", Label(ChannelNames.PrivateClass(physics)));
+        Assert.Equal("Sam Student", Label(ChannelNames.PrivateUser(sam)));
+        Assert.Null(Label("private-user-nobody-knows"));
+        Assert.Null(Label("private-class-999999"));
+        Assert.Equal("3", page.QuerySelector($"tr[data-channel='{ChannelNames.PrivateClass(physics)}'] [data-col=subscriptions]")!.TextContent.Trim());
+        var unknown = page.QuerySelector($"tr[data-channel='{ChannelNames.PrivateUser(sam)}'] [data-col=subscriptions] span")!;
+        Assert.Contains("subscription counting", unknown.GetAttribute("title"));
     }
 
     [Fact]

@@ -42,13 +42,23 @@ public sealed class FakePusherApi : HttpMessageHandler
     public Dictionary<string, string[]?> Occupied { get; set; } = [];
     public bool Unreachable { get; set; }
 
+    /// <summary>Answers to info=subscription_count, per channel (the app has subscription counting on).</summary>
+    public Dictionary<string, long> Counts { get; set; } = [];
+
+    /// <summary>Answer info=subscription_count with 400, as an app without subscription counting may.</summary>
+    public bool RefusesSubscriptionCount { get; set; }
+
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         if (Unreachable) throw new HttpRequestException("Connection refused");
         var path = request.RequestUri!.AbsolutePath;
         string json;
+        var asksCount = request.RequestUri.Query.Contains("info=subscription_count", StringComparison.Ordinal);
+        if (path.EndsWith("/channels", StringComparison.Ordinal) && asksCount && RefusesSubscriptionCount)
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.BadRequest) { Content = new StringContent("subscription_count is not enabled for this app") });
         if (path.EndsWith("/channels", StringComparison.Ordinal))
-            json = "{\"channels\":{" + string.Join(",", Occupied.Keys.Select(c => $"\"{c}\":{{}}")) + "}}";
+            json = "{\"channels\":{" + string.Join(",", Occupied.Keys.Select(c =>
+                asksCount && Counts.TryGetValue(c, out var n) ? $"\"{c}\":{{\"subscription_count\":{n}}}" : $"\"{c}\":{{}}")) + "}}";
         else if (path.EndsWith("/users", StringComparison.Ordinal))
         {
             var channel = path.Split('/')[^2];
@@ -140,5 +150,38 @@ public class ReconcileWhenDisabledTests(WebhookConsole console) : IClassFixture<
         var response = await admin.PostFormAsync("/Channels/Reconcile", [], formPageUrl: "/Channels");
         var page = await admin.GetStringAsync(response.Headers.Location!.ToString());
         Assert.Contains("Pusher is disabled", page);
+    }
+}
+
+/// <summary>Subscription counts from the HTTP API, on a console of their own (ReconcileTests counts every correction).</summary>
+public class ReconcileCountTests(ReconcileConsole console) : IClassFixture<ReconcileConsole>
+{
+    [Fact]
+    public async Task Reconcile_fills_in_subscription_counts_and_does_without_them_when_pusher_refuses_the_attribute()
+    {
+        await WebhookPost.PostAsync(console.CreateClient(), WebhookPost.Body(WebhookEvent.ChannelOccupied("private-count-a"), WebhookEvent.ChannelOccupied("private-count-b")));
+        console.Api.Unreachable = false;
+        console.Api.Occupied = new() { ["private-count-a"] = null, ["private-count-b"] = null };
+        console.Api.Counts = new() { ["private-count-a"] = 7 };
+        var admin = await console.SignInAsync(DemoUser.Admin);
+        var correctionsBefore = await console.QueryAsync(db => db.AuditEntries.CountAsync(a => a.Kind == AuditKinds.ReconcileCorrection && a.Channel!.StartsWith("private-count-")));
+
+        await admin.PostFormAsync("/Channels/Reconcile", [], formPageUrl: "/Channels");
+
+        var page = new HtmlParser().ParseDocument(await admin.GetStringAsync("/Channels?Filter.Prefix=private-count-"));
+        Assert.Equal("7", page.QuerySelector("tr[data-channel='private-count-a'] [data-col=subscriptions]")!.TextContent.Trim());
+        Assert.Equal("–", page.QuerySelector("tr[data-channel='private-count-b'] [data-col=subscriptions]")!.TextContent.Trim());
+        Assert.Equal("channel_occupied", page.QuerySelector("tr[data-channel='private-count-a'] [data-col=last]")!.TextContent.Trim().Split(' ')[0]);
+        Assert.Equal(correctionsBefore, await console.QueryAsync(db => db.AuditEntries.CountAsync(a => a.Kind == AuditKinds.ReconcileCorrection && a.Channel!.StartsWith("private-count-"))));
+
+        console.Api.RefusesSubscriptionCount = true;
+        console.Api.Occupied = new() { ["private-count-a"] = null };
+        var refused = await admin.PostFormAsync("/Channels/Reconcile", [], formPageUrl: "/Channels");
+        console.Api.RefusesSubscriptionCount = false;
+
+        Assert.Contains("1 correction(s) applied", await admin.GetStringAsync(refused.Headers.Location!.ToString()));
+        var states = await console.QueryAsync(db => db.ChannelStates.Where(c => c.Channel.StartsWith("private-count-")).ToDictionaryAsync(c => c.Channel, c => (c.Occupied, c.SubscriptionCount)));
+        Assert.Equal((true, 7L), states["private-count-a"]);
+        Assert.Equal((false, 0L), states["private-count-b"]);
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using AdminConsole.Web.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace AdminConsole.Web.Tests.Security;
 
@@ -128,5 +129,102 @@ public class IdentityPagesTests(ConsoleFactory factory) : IClassFixture<ConsoleF
         var page = await response.ParseHtmlAsync();
         Assert.Contains("is not valid", page.QuerySelector("[data-valmsg-for='Input.RememberMe']")?.TextContent);
         Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/EventLog")).StatusCode); // not signed in
+    }
+    [Theory]
+    [InlineData("/Identity/Account/Login", false)]
+    [InlineData("/Identity/Account/Manage/ChangePassword", true)]
+    [InlineData("/Users/Create", true)]
+    public async Task Client_side_validation_loads_jquery_before_its_plugins_and_every_script_is_served(string path, bool signedIn)
+    {
+        var client = signedIn ? await factory.SignInAsync(DemoUser.Admin) : factory.CreateBrowserLikeClient();
+
+        var page = await client.GetDocumentAsync(path);
+
+        var scripts = page.QuerySelectorAll("script[src]").Select(s => s.GetAttribute("src")!).ToList();
+        int IndexOf(string file) => scripts.FindIndex(s => s.Contains(file, StringComparison.Ordinal));
+        Assert.True(IndexOf("/jquery.min") >= 0, string.Join(", ", scripts));
+        Assert.True(IndexOf("/jquery.min") < IndexOf("/jquery.validate.min"), string.Join(", ", scripts));
+        Assert.True(IndexOf("/jquery.validate.min") < IndexOf("/jquery.validate.unobtrusive.min"), string.Join(", ", scripts));
+        Assert.Empty(page.QuerySelectorAll("script:not([src])")); // the CSP allows no inline script
+        foreach (var src in scripts)
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(src)).StatusCode);
+        Assert.NotEmpty(page.QuerySelectorAll("main input[data-val=true]"));
+    }
+
+    [Fact]
+    public async Task The_sign_in_page_offers_nothing_that_leads_nowhere()
+    {
+        var page = await factory.CreateBrowserLikeClient().GetDocumentAsync("/Identity/Account/Login");
+
+        var text = page.QuerySelector("main")!.TextContent;
+        foreach (var gone in new[] { "Register", "Forgot your password", "Resend email confirmation", "external authentication" })
+            Assert.DoesNotContain(gone, text, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Ask an administrator", text);
+    }
+
+    [Fact]
+    public async Task After_signing_out_the_page_leads_back_to_sign_in()
+    {
+        var client = await factory.SignInAsync(DemoUser.Auditor);
+        using var signOut = await client.PostFormAsync("/Identity/Account/Logout", [], formPageUrl: "/EventLog");
+        Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+
+        var page = await client.GetDocumentAsync("/Identity/Account/Logout");
+
+        Assert.Equal("/Identity/Account/Login", page.QuerySelector("[data-testid=signed-out] a")!.GetAttribute("href"));
+    }
+
+    [Fact]
+    public async Task The_lockout_page_says_until_when_and_whom_to_ask()
+    {
+        var user = await factory.CreateUserAsync("Teacher");
+        var client = factory.CreateBrowserLikeClient();
+        HttpResponseMessage? last = null;
+        for (var i = 0; i < 5; i++)
+            last = await client.PostFormAsync("/Identity/Account/Login", new() { ["Input.Email"] = user.Email!, ["Input.Password"] = "Wrong-password-1" });
+        Assert.Equal("/Identity/Account/Lockout", last!.Headers.Location?.OriginalString);
+
+        var page = await client.GetDocumentAsync("/Identity/Account/Lockout");
+
+        var text = page.QuerySelector("[data-testid=lockout]")!.TextContent;
+        Assert.Contains("locked for 15 minutes, until", text);
+        Assert.Contains("ask an administrator", text);
+        var until = page.QuerySelector("[data-testid=lockout] time")!.GetAttribute("datetime")!;
+        var lockoutEnd = await factory.QueryAsync(db => db.Users.Where(u => u.Id == user.Id).Select(u => u.LockoutEnd).SingleAsync());
+        Assert.Equal(lockoutEnd!.Value.ToUnixTimeSeconds(), DateTimeOffset.Parse(until, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeSeconds());
+
+        // Read once: opened again, the page states the rule.
+        Assert.Contains("15 minutes", (await client.GetDocumentAsync("/Identity/Account/Lockout")).QuerySelector("[data-testid=lockout]")!.TextContent);
+    }
+
+    [Fact]
+    public async Task An_administrators_lock_is_named_as_such_on_the_lockout_page()
+    {
+        var user = await factory.CreateUserAsync("Auditor");
+        var admin = await factory.SignInAsync(DemoUser.Admin);
+        await admin.PostFormAsync($"/Users/Details/{user.Id}?handler=Lock", [], formPageUrl: $"/Users/Details/{user.Id}");
+        var client = factory.CreateBrowserLikeClient();
+        await client.PostFormAsync("/Identity/Account/Login", new() { ["Input.Email"] = user.Email!, ["Input.Password"] = "Throwaway-pw-123" });
+
+        var text = (await client.GetDocumentAsync("/Identity/Account/Lockout")).QuerySelector("[data-testid=lockout]")!.TextContent;
+
+        Assert.Contains("An administrator has locked this account", text);
+        Assert.Contains("until an administrator unlocks it", text);
+    }
+
+    [Fact]
+    public async Task The_profile_shows_name_email_and_roles_and_edits_nothing()
+    {
+        var client = await factory.SignInAsync(DemoUser.Teacher);
+
+        var page = await client.GetDocumentAsync("/Identity/Account/Manage");
+
+        var profile = page.QuerySelector("[data-testid=profile]")!.TextContent;
+        Assert.Contains(DemoUser.Teacher.Email, profile);
+        Assert.Contains("Teacher", profile);
+        Assert.Empty(page.QuerySelectorAll("main form input:not([type=hidden])"));
+        Assert.DoesNotContain("Phone", page.QuerySelector("main")!.TextContent);
+        using var post = await client.PostFormAsync("/Identity/Account/Manage", new() { ["Input.PhoneNumber"] = "+44 20 7946 0000" }, formPageUrl: "/Identity/Account/Manage/ChangePassword");
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
     }
 }
