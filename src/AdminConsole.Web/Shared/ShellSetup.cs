@@ -28,7 +28,6 @@ public static partial class ShellSetup
             o.Conventions.AuthorizeFolder("/EventLog", Policies.EventLog);
             o.Conventions.AuthorizeFolder("/Student", Policies.Student);
             o.Conventions.AllowAnonymousToFolder("/Errors");
-            o.Conventions.ConfigureFilter(new NoHandlerFilter());
         });
         builder.Services.Configure<MvcOptions>(o =>
         {
@@ -36,6 +35,8 @@ public static partial class ShellSetup
             // throws on a key like "[" before any page code runs (a 500 on the sign-in form in the hostile-input test).
             o.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
             o.ValueProviderFactories.RemoveType<JQueryQueryStringValueProviderFactory>();
+            // Global, so it covers the Identity area's pages too (page conventions' ConfigureFilter leaves areas out).
+            o.Filters.Add(new NoHandlerFilter());
         });
         builder.Services.AddProblemDetails();
         builder.Services.AddOptions<SchoolOptions>()
