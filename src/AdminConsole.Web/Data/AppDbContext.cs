@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -13,8 +14,14 @@ namespace AdminConsole.Web.Data;
 /// Both take <c>DbContextOptions&lt;AppDbContext&gt;</c>, so everything that configures "the" context
 /// (<c>ConfigureDbContext&lt;AppDbContext&gt;</c>) applies whichever provider runs.
 /// </summary>
-public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options)
+public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
 {
+    /// <summary>
+    /// The keys that protect sign-in cookies and antiforgery tokens, kept with the data: every instance on this database
+    /// reads the same ring, so a cookie issued by one is accepted by another and survives restarts and redeploys.
+    /// </summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     // The event log seals added audit entries into its hash chain in the same transaction (EventLog/AuditChain.cs).
     private readonly ISaveChangesWrapper? _wrapper =
         options.FindExtension<CoreOptionsExtension>()?.Interceptors?.OfType<ISaveChangesWrapper>().SingleOrDefault();

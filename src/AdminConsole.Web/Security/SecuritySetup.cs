@@ -1,6 +1,7 @@
 using AdminConsole.Web.Data;
 using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
@@ -12,6 +13,11 @@ public static class SecuritySetup
 {
     public static void AddSecurity(this WebApplicationBuilder builder)
     {
+        // Keys in the database, under one application name: by default they sat in the service account's profile and
+        // were scoped to the content root, so a second instance (or a redeploy to another folder) rejected every cookie.
+        builder.Services.AddDataProtection()
+            .SetApplicationName("AdminConsole")
+            .PersistKeysToDbContext<AppDbContext>();
         builder.Services
             .AddDefaultIdentity<AppUser>(o =>
             {
