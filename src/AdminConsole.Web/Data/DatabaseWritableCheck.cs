@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -24,7 +25,7 @@ internal sealed class DatabaseWritableCheck(AppDbContext db, StorageFailure fail
             // One statement both providers know, so concurrent checks (or hosts) never race an insert.
             await db.Database.ExecuteSqlRawAsync(UpsertSql, [host, now.UtcDateTime], cancellationToken);
         }
-        catch (Exception ex) when (StorageFailure.IsUnavailable(ex) || ex is System.Data.Common.DbException)
+        catch (DbException ex) // every provider's failure, storage or not: a probe that cannot write is not ready
         {
             failures.Observe(ex);
             // The exception's message names the failure (disk full, read-only); it carries no connection string.
