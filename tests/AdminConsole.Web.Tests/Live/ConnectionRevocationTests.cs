@@ -136,7 +136,13 @@ public class ConnectionRevocationTests(ConnectionRevocationTests.FakeClockConsol
             closed.TrySetResult();
             return Task.CompletedTask;
         };
+        // StartAsync returns after the handshake, before the hub's OnConnectedAsync has registered the connection and
+        // its groups: a membership change saved in between would be read by neither that registration nor the re-check
+        // the test triggers. Joined is sent once the registration is done.
+        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.On(nameof(IConsoleClient.Joined), () => joined.TrySetResult());
         await connection.StartAsync();
+        await joined.Task.WaitAsync(Patience);
         return (connection, closed);
     }
 }
