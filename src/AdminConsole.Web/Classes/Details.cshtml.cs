@@ -107,8 +107,8 @@ public class DetailsModel(ClassAdministration administration, AppDbContext db) :
                     select u;
         if (!string.IsNullOrWhiteSpace(Find))
         {
-            var pattern = "%" + Find.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-            users = users.Where(u => EF.Functions.Like(u.DisplayName, pattern, "\\") || EF.Functions.Like(u.Email!, pattern, "\\"));
+            var pattern = TextMatch.ContainsPattern(Find.Trim());
+            users = users.Where(u => TextMatch.Like(u.DisplayName, pattern) || TextMatch.Like(u.Email, pattern));
         }
         return await users.OrderBy(u => u.DisplayName).Take(CandidateLimit)
             .Select(u => new Member(u.Id, u.DisplayName, u.Email ?? "")).ToListAsync(ct);

@@ -45,7 +45,21 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
 }
 
 /// <summary>The console on SQLite; its migrations are in Migrations/Sqlite.</summary>
-public sealed class SqliteAppDbContext(DbContextOptions<AppDbContext> options) : AppDbContext(options);
+public sealed class SqliteAppDbContext(DbContextOptions<AppDbContext> options) : AppDbContext(options)
+{
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        TextMatch.MapForSqlite(builder);
+    }
+}
 
 /// <summary>The console on PostgreSQL; its migrations are in Migrations/Postgres.</summary>
-public sealed class PostgresAppDbContext(DbContextOptions<AppDbContext> options) : AppDbContext(options);
+public sealed class PostgresAppDbContext(DbContextOptions<AppDbContext> options) : AppDbContext(options)
+{
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        TextMatch.MapForPostgres(builder);
+    }
+}

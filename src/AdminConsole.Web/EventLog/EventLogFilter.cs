@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using AdminConsole.Web.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace AdminConsole.Web.EventLog;
@@ -142,8 +143,8 @@ public sealed class EventLogFilter
         }
         else if (User is { } user)
         {
-            var pattern = LikeContains(user);
-            query = query.Where(e => EF.Functions.Like(e.ActorName, pattern, "\\"));
+            var pattern = TextMatch.ContainsPattern(user);
+            query = query.Where(e => TextMatch.Like(e.ActorName, pattern));
         }
         if (HidesMachineEvents)
         {
@@ -173,14 +174,11 @@ public sealed class EventLogFilter
         }
         if (Q is { } text)
         {
-            var pattern = LikeContains(text);
-            query = query.Where(e => EF.Functions.Like(e.Data, pattern, "\\"));
+            var pattern = TextMatch.ContainsPattern(text);
+            query = query.Where(e => TextMatch.Like(e.Data, pattern));
         }
         return query;
     }
-
-    private static string LikeContains(string text) =>
-        "%" + text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
 
     /// <summary>The same predicate in memory, for the live feed deciding which new entries a page shows.</summary>
     public bool Matches(AuditEntry e) =>

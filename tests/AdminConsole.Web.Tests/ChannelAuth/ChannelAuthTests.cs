@@ -27,8 +27,14 @@ public sealed class MembershipReads : DbCommandInterceptor
     }
 }
 
-public sealed class CountingConsole : PusherConsoleFactory
+public class CountingConsole : PusherConsoleFactory
 {
+    /// <summary>The same console on PostgreSQL.</summary>
+    public new sealed class OnPostgres : CountingConsole
+    {
+        public override DatabaseProvider Provider => DatabaseProvider.Postgres;
+    }
+
     public MembershipReads Reads { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -38,7 +44,7 @@ public sealed class CountingConsole : PusherConsoleFactory
     }
 }
 
-public class ChannelAuthTests(CountingConsole console) : IClassFixture<CountingConsole>
+public abstract class ChannelAuthTests<TConsole>(TConsole console) : IClassFixture<TConsole> where TConsole : CountingConsole
 {
     private static FormUrlEncodedContent Form(string socketId, string channel) =>
         new(new Dictionary<string, string> { ["socket_id"] = socketId, ["channel_name"] = channel });
@@ -221,3 +227,7 @@ public class ChannelAuthRateLimitTests(StrictRateLimitConsole console) : IClassF
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
     }
 }
+
+public sealed class ChannelAuthTests(CountingConsole console) : ChannelAuthTests<CountingConsole>(console);
+
+public sealed class ChannelAuthTestsOnPostgres(CountingConsole.OnPostgres console) : ChannelAuthTests<CountingConsole.OnPostgres>(console);

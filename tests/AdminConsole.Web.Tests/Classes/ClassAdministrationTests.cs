@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AdminConsole.Web.Tests.Classes;
 
 /// <summary>Every class administration action through the real pages, posted as a browser posts them.</summary>
-public class ClassAdministrationTests(ConsoleFactory factory) : IClassFixture<ConsoleFactory>
+public abstract class ClassAdministrationTests<TFactory>(TFactory factory) : IClassFixture<TFactory> where TFactory : ConsoleFactory
 {
     private static JsonElement Json(AuditEntry e) => JsonDocument.Parse(e.Data!).RootElement;
 
@@ -159,3 +159,7 @@ public class ClassAdministrationTests(ConsoleFactory factory) : IClassFixture<Co
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/Classes/Details/99999")).StatusCode);
     }
 }
+
+public sealed class ClassAdministrationTests(ConsoleFactory factory) : ClassAdministrationTests<ConsoleFactory>(factory);
+
+public sealed class ClassAdministrationTestsOnPostgres(ConsoleFactory.OnPostgres factory) : ClassAdministrationTests<ConsoleFactory.OnPostgres>(factory);

@@ -27,7 +27,7 @@ public static class Trigger
         PostAsync(client, JsonSerializer.Serialize(body), withToken);
 }
 
-public class TriggerTests(PusherConsoleFactory console) : IClassFixture<PusherConsoleFactory>
+public abstract class TriggerTests<TConsole>(TConsole console) : IClassFixture<TConsole> where TConsole : PusherConsoleFactory
 {
     private Task<SentEvent?> LatestSentAsync() => console.WithDbAsync(db => db.SentEvents.OrderByDescending(s => s.Id).FirstOrDefaultAsync());
 
@@ -338,6 +338,10 @@ public class TriggerTests(PusherConsoleFactory console) : IClassFixture<PusherCo
         Assert.Contains("hello", entry.Data);
     }
 }
+
+public sealed class TriggerTests(PusherConsoleFactory console) : TriggerTests<PusherConsoleFactory>(console);
+
+public sealed class TriggerTestsOnPostgres(PusherConsoleFactory.OnPostgres console) : TriggerTests<PusherConsoleFactory.OnPostgres>(console);
 
 public sealed class DisabledPusherConsole : PusherConsoleFactory
 {

@@ -85,7 +85,7 @@ public class ActivityChartTests : IDisposable
     }
 }
 
-public class DashboardChartTests(ConsoleFactory factory) : IClassFixture<ConsoleFactory>
+public abstract class DashboardChartTests<TFactory>(TFactory factory) : IClassFixture<TFactory> where TFactory : ConsoleFactory
 {
     [Theory]
     [InlineData("admin@school.test", "Admin-demo-123", true)]
@@ -98,3 +98,7 @@ public class DashboardChartTests(ConsoleFactory factory) : IClassFixture<Console
         Assert.Equal(shown, html.Contains("data-activity-chart=\"/EventLog/activity\""));
     }
 }
+
+public sealed class DashboardChartTests(ConsoleFactory factory) : DashboardChartTests<ConsoleFactory>(factory);
+
+public sealed class DashboardChartTestsOnPostgres(ConsoleFactory.OnPostgres factory) : DashboardChartTests<ConsoleFactory.OnPostgres>(factory);

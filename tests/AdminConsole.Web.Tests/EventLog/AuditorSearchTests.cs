@@ -52,7 +52,7 @@ public class TimePresetTests
     }
 }
 
-public class AuditorSearchTests(ConsoleFactory factory) : IClassFixture<ConsoleFactory>
+public abstract class AuditorSearchTests<TFactory>(TFactory factory) : IClassFixture<TFactory> where TFactory : ConsoleFactory
 {
     private static async Task<List<(long Id, string Actor)>> RowsAsync(HttpClient client, string url)
     {
@@ -247,3 +247,7 @@ public class AuditorSearchTests(ConsoleFactory factory) : IClassFixture<ConsoleF
         Assert.Equal($"private-user-{samId}", lines[0].GetProperty("channel").GetString());
     }
 }
+
+public sealed class AuditorSearchTests(ConsoleFactory factory) : AuditorSearchTests<ConsoleFactory>(factory);
+
+public sealed class AuditorSearchTestsOnPostgres(ConsoleFactory.OnPostgres factory) : AuditorSearchTests<ConsoleFactory.OnPostgres>(factory);

@@ -39,51 +39,57 @@ public class CsvCellTests
         Assert.Equal("2026-03-02T08:05:09.120Z", EventLogCsv.FormatTime(new DateTime(2026, 3, 2, 8, 5, 9, 120, DateTimeKind.Unspecified)));
 }
 
-public class CsvExportTests(CsvExportTests.Factory factory) : IClassFixture<CsvExportTests.Factory>
+/// <summary>Can hold the export's second batch query until the test lets it go.</summary>
+public class CsvExportConsole : ConsoleFactory
 {
-    /// <summary>Can hold the export's second batch query until the test lets it go.</summary>
-    public sealed class Factory : ConsoleFactory
+    /// <summary>The same console on PostgreSQL.</summary>
+    public new sealed class OnPostgres : CsvExportConsole
     {
-        public QueryGate Gate { get; } = new();
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.ConfigureTestServices(s => s.ConfigureDbContext<AppDbContext>(o => o.AddInterceptors(Gate)));
-        }
+        public override DatabaseProvider Provider => DatabaseProvider.Postgres;
     }
 
-    public sealed class QueryGate : DbCommandInterceptor
+    public QueryGate Gate { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        private volatile string? _armedFor;
-        private int _seen;
-        private int _hold;
-        public TaskCompletionSource Blocked { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public TaskCompletionSource Release { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        base.ConfigureWebHost(builder);
+        builder.ConfigureTestServices(s => s.ConfigureDbContext<AppDbContext>(o => o.AddInterceptors(Gate)));
+    }
+}
 
-        /// <summary>Holds the <paramref name="nth"/> query that mentions <paramref name="marker"/>.</summary>
-        public void Arm(string marker, int nth)
-        {
-            _seen = 0;
-            _hold = nth;
-            Blocked = new(TaskCreationOptions.RunContinuationsAsynchronously);
-            Release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-            _armedFor = marker;
-        }
+public sealed class QueryGate : DbCommandInterceptor
+{
+    private volatile string? _armedFor;
+    private int _seen;
+    private int _hold;
+    public TaskCompletionSource Blocked { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource Release { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            if (_armedFor is { } marker && command.Parameters.Cast<DbParameter>().Any(p => Equals(p.Value, marker))
-                && Interlocked.Increment(ref _seen) == _hold)
-            {
-                _armedFor = null;
-                Blocked.TrySetResult();
-                await Release.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
-            }
-            return result;
-        }
+    /// <summary>Holds the <paramref name="nth"/> query that mentions <paramref name="marker"/>.</summary>
+    public void Arm(string marker, int nth)
+    {
+        _seen = 0;
+        _hold = nth;
+        Blocked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        Release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        _armedFor = marker;
     }
 
+    public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        if (_armedFor is { } marker && command.Parameters.Cast<DbParameter>().Any(p => Equals(p.Value, marker))
+            && Interlocked.Increment(ref _seen) == _hold)
+        {
+            _armedFor = null;
+            Blocked.TrySetResult();
+            await Release.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        }
+        return result;
+    }
+}
+
+public abstract class CsvExportTests<TFactory>(TFactory factory) : IClassFixture<TFactory> where TFactory : CsvExportConsole
+{
     [Fact]
     public async Task Export_has_a_header_the_filtered_rows_newest_first_and_round_trips_awkward_values()
     {
@@ -170,13 +176,17 @@ public class CsvExportTests(CsvExportTests.Factory factory) : IClassFixture<CsvE
     }
 }
 
+public sealed class CsvExportTests(CsvExportConsole factory) : CsvExportTests<CsvExportConsole>(factory);
+
+public sealed class CsvExportTestsOnPostgres(CsvExportConsole.OnPostgres factory) : CsvExportTests<CsvExportConsole.OnPostgres>(factory);
+
 /// <summary>
 /// The export's memory, measured with nothing else running: <see cref="GC.GetTotalMemory"/> is process-wide, and
 /// test classes running beside it (the hostile-input test, the PostgreSQL matrix) once added 22.7 MB to "the export's"
 /// growth in a CI run.
 /// </summary>
 [Collection(nameof(MeasuredAlone))]
-public class CsvExportMemoryTests(CsvExportTests.Factory factory) : IClassFixture<CsvExportTests.Factory>
+public class CsvExportMemoryTests(CsvExportConsole factory) : IClassFixture<CsvExportConsole>
 {
     [Fact]
     [Trait("Needs", "Volume")]

@@ -9,8 +9,14 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AdminConsole.Web.Tests.EventLog;
 
-public sealed class LogPageFixture : ConsoleFactory, IAsyncLifetime
+public class LogPageFixture : ConsoleFactory, IAsyncLifetime
 {
+    /// <summary>The same log on PostgreSQL.</summary>
+    public new sealed class OnPostgres : LogPageFixture
+    {
+        public override DatabaseProvider Provider => DatabaseProvider.Postgres;
+    }
+
     public static readonly DateTime Base = new(2026, 3, 2, 8, 0, 0, DateTimeKind.Utc);
     private static readonly string[] Kinds = [AuditKinds.EventSent, AuditKinds.ChannelAuth, AuditKinds.WebhookEvent, AuditKinds.SignIn];
     private static readonly string?[] Channels = ["private-class-1", "private-class-2", "presence-class-1", "public", null, "private-class-10"];
@@ -41,7 +47,7 @@ public sealed class LogPageFixture : ConsoleFactory, IAsyncLifetime
     Task IAsyncLifetime.DisposeAsync() => Task.CompletedTask;
 }
 
-public class LogPageTests(LogPageFixture factory) : IClassFixture<LogPageFixture>
+public abstract class LogPageTests<TFactory>(TFactory factory) : IClassFixture<TFactory> where TFactory : LogPageFixture
 {
     private static readonly HtmlParser Parser = new();
 
@@ -223,3 +229,7 @@ public class LogPageTests(LogPageFixture factory) : IClassFixture<LogPageFixture
         Assert.Contains("Intact up to entry", verdict);
     }
 }
+
+public sealed class LogPageTests(LogPageFixture factory) : LogPageTests<LogPageFixture>(factory);
+
+public sealed class LogPageTestsOnPostgres(LogPageFixture.OnPostgres factory) : LogPageTests<LogPageFixture.OnPostgres>(factory);

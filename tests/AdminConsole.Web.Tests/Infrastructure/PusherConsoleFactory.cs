@@ -22,6 +22,12 @@ public class PusherConsoleFactory : ConsoleFactory, IAsyncLifetime
     public LoopbackApi Api { get; private set; } = null!;
     public CapturedLogs Logs { get; } = new();
 
+    /// <summary>The same console on PostgreSQL.</summary>
+    public new sealed class OnPostgres : PusherConsoleFactory
+    {
+        public override DatabaseProvider Provider => DatabaseProvider.Postgres;
+    }
+
     protected virtual bool WithMasterKey => true;
     protected virtual bool PusherEnabled => true;
     protected virtual int AuthPermitLimit => 100_000;

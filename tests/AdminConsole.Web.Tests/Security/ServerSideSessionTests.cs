@@ -11,7 +11,7 @@ namespace AdminConsole.Web.Tests.Security;
 /// The sign-in cookie names a server-side session: ending the session ends every copy of the cookie at once, with
 /// no minute's grace (the stamp check's interval stays at its production value here).
 /// </summary>
-public class ServerSideSessionTests(ConsoleFactory factory) : IClassFixture<ConsoleFactory>
+public abstract class ServerSideSessionTests<TFactory>(TFactory factory) : IClassFixture<TFactory> where TFactory : ConsoleFactory
 {
     /// <summary>The owner's signed-in client, and a second client sending a copy of the owner's cookie header.</summary>
     private async Task<(HttpClient Owner, HttpClient Copy)> SignedInTwiceOverAsync(string email, string password)
@@ -107,3 +107,7 @@ public class ServerSideSessionTests(ConsoleFactory factory) : IClassFixture<Cons
         Assert.Equal(HttpStatusCode.Redirect, (await session.GetAsync("/Compose")).StatusCode);
     }
 }
+
+public sealed class ServerSideSessionTests(ConsoleFactory factory) : ServerSideSessionTests<ConsoleFactory>(factory);
+
+public sealed class ServerSideSessionTestsOnPostgres(ConsoleFactory.OnPostgres factory) : ServerSideSessionTests<ConsoleFactory.OnPostgres>(factory);

@@ -7,9 +7,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AdminConsole.Web.Tests.Student;
 
 /// <summary>The student's page lists the stored sends they may see (the rules of /pusher/auth), newest first, 50 a page.</summary>
-public class StudentHistoryTests : IAsyncLifetime
+public abstract class StudentHistoryTests<TFactory> : IAsyncLifetime where TFactory : ConsoleFactory, new()
 {
-    private readonly ConsoleFactory _factory = new();
+    private readonly TFactory _factory = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -88,3 +88,7 @@ public class StudentHistoryTests : IAsyncLifetime
         Assert.Empty(again.QuerySelectorAll("[data-new]"));
     }
 }
+
+public sealed class StudentHistoryTests : StudentHistoryTests<ConsoleFactory>;
+
+public sealed class StudentHistoryTestsOnPostgres : StudentHistoryTests<ConsoleFactory.OnPostgres>;

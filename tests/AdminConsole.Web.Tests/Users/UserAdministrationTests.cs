@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AdminConsole.Web.Tests.Users;
 
 /// <summary>Every user administration action through the real pages, posted as a browser posts them.</summary>
-public class UserAdministrationTests(ConsoleFactory factory) : IClassFixture<ConsoleFactory>
+public abstract class UserAdministrationTests<TFactory>(TFactory factory) : IClassFixture<TFactory> where TFactory : ConsoleFactory
 {
     private static JsonElement Json(AuditEntry e) => JsonDocument.Parse(e.Data!).RootElement;
 
@@ -271,3 +271,7 @@ public class UserAdministrationTests(ConsoleFactory factory) : IClassFixture<Con
         Assert.DoesNotContain(password, entry.Data);
     }
 }
+
+public sealed class UserAdministrationTests(ConsoleFactory factory) : UserAdministrationTests<ConsoleFactory>(factory);
+
+public sealed class UserAdministrationTestsOnPostgres(ConsoleFactory.OnPostgres factory) : UserAdministrationTests<ConsoleFactory.OnPostgres>(factory);
