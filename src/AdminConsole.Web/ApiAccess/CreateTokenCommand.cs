@@ -54,7 +54,7 @@ public static class CreateTokenCommand
             console.Out.WriteLine(created.Secret);
             return CreateAdminCommand.Ok;
         }
-        catch (Exception e) when (e is DbUpdateException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
         {
             console.Error.WriteLine($"{Verb} failed: {e.GetBaseException().Message}");
             return CreateAdminCommand.Failed;

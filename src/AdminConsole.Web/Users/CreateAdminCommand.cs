@@ -86,7 +86,7 @@ public static class CreateAdminCommand
             console.Out.WriteLine("Start the console and sign in with this email and password.");
             return Ok;
         }
-        catch (Exception e) when (e is DbUpdateException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
         {
             console.Error.WriteLine($"create-admin failed: {e.GetBaseException().Message}");
             return Failed;

@@ -85,6 +85,29 @@ public sealed class CreateAdminCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unreachable_PostgreSQL_server_fails_with_the_reason_not_a_stack_trace()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        builder.Configuration["Database:Provider"] = "Postgres";
+        // A port nothing listens on: the connection is refused at once.
+        builder.Configuration["ConnectionStrings:Console"] = $"Host=127.0.0.1;Port={ConsoleProcess.FreePort()};Username=postgres;Database=none;Timeout=5";
+        builder.AddData();
+        builder.AddSecurity();
+        builder.AddUsers();
+        builder.AddEventLog();
+        await using var app = builder.Build();
+        _environment[CreateAdminCommand.PasswordVariable] = "Principal-pw-2026";
+
+        var exit = await CreateAdminCommand.RunAsync(app.Services, ["create-admin", "--email", "head@school.example"],
+            new CommandConsole(_out, _err, name => _environment.GetValueOrDefault(name), _ => null));
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("create-admin failed: ", _err.ToString());
+        Assert.DoesNotContain("   at ", _err.ToString());
+        Assert.DoesNotContain("Principal-pw-2026", _out.ToString() + _err.ToString());
+    }
+
+    [Fact]
     public async Task Prompts_twice_without_the_environment_variable_and_refuses_a_mismatch()
     {
         _typed.Enqueue("Typed-password-1");
