@@ -28,11 +28,14 @@ namespace AdminConsole.Benchmarks;
 /// small next to the console's; both still share this process and the machine's cores). Phases: warm-up, a baseline
 /// on <c>GET /health/live</c>, a sustained run at fixed concurrency, then bursts of every student authorizing once,
 /// each on their own connection with their own cookie. Every answer must be 200 with a signature, and every decision
-/// must reach the audit trail.
+/// must reach the audit trail. With <c>--provider postgres</c> the console runs on a fresh database of the server named by
+/// ADMINCONSOLE_TEST_POSTGRES (tests/postgres.sh); <c>--instances 2</c> adds a second console on the same database (in
+/// this process, as the first is) and spreads the connections over both, as a load balancer would: cookies minted by the
+/// first are accepted by the second (shared data-protection keys, sessions in the database).
 /// </summary>
 public static class AuthScenario
 {
-    public const string Usage = "  auth [--users 1000] [--classes 40] [--concurrency 64] [--seconds 10] [--warmup 20] [--burst-windows 0,100,1000] [--repeats 3]";
+    public const string Usage = "  auth [--users 1000] [--classes 40] [--concurrency 64] [--seconds 10] [--warmup 20] [--burst-windows 0,100,1000] [--repeats 3] [--provider sqlite|postgres [--instances 2]]";
 
     public static async Task<int> RunAsync(BenchArgs args)
     {
@@ -44,18 +47,28 @@ public static class AuthScenario
         var repeats = args.Int("repeats", 3);
         var windows = (args.Get("burst-windows") ?? "0,100,1000").Split(',').Select(w => TimeSpan.FromMilliseconds(int.Parse(w, System.Globalization.CultureInfo.InvariantCulture))).ToArray();
 
-        using var console = new BenchConsole();
-        Console.WriteLine($"auth: load average {Measure.LoadAverage()} at start; {users} students in {classCount} classes (3 each), console on {console.BaseUrl}, " +
+        var instances = args.Int("instances", 1);
+        using var postgres = args.Get("provider") is "postgres" ? TestPostgres.CreateDatabase("benchauth") : null;
+        if (instances > 1 && postgres is null)
+            throw new ArgumentException("--instances needs --provider postgres: SQLite is one console's file.");
+        using var console = new BenchConsole(postgres?.ConnectionString);
+        // Started after the first has migrated the database and created the key ring.
+        var consoles = new List<BenchConsole> { console };
+        for (var i = 1; i < instances; i++)
+            consoles.Add(new BenchConsole(postgres!.ConnectionString));
+        using var others = new Disposables(consoles.Skip(1));
+        Console.WriteLine($"auth: load average {Measure.LoadAverage()} at start; {users} students in {classCount} classes (3 each), console on {string.Join(" and ", consoles.Select(c => c.BaseUrl))} ({(postgres is null ? "SQLite" : "PostgreSQL")}), " +
                           $"{Environment.ProcessorCount} cores, server GC={System.Runtime.GCSettings.IsServerGC}; generator: raw HTTP/1.1 keep-alive sockets in this process");
         var students = await SeedAsync(console, users, classCount);
-        var uri = new Uri(console.BaseUrl);
-        var endPoint = new IPEndPoint(IPAddress.Parse(uri.Host), uri.Port);
-        var host = $"{uri.Host}:{uri.Port}";
-        RawHttpClient.RequestFactory Requests(Student s, string cookie) => new RawHttpClient.RequestFactory(host, s.CookieName, cookie, s.Body).Build();
+        var uris = consoles.Select(c => new Uri(c.BaseUrl)).ToArray();
+        // Connection i goes to instance i mod n: round robin, as a load balancer spreads new connections.
+        IPEndPoint EndPoint(int i) => new(IPAddress.Parse(uris[i % uris.Length].Host), uris[i % uris.Length].Port);
+        RawHttpClient.RequestFactory Requests(int i, Student s, string cookie) =>
+            new RawHttpClient.RequestFactory($"{uris[i % uris.Length].Host}:{uris[i % uris.Length].Port}", s.CookieName, cookie, s.Body).Build();
 
         var sustainedClients = new List<RawHttpClient.Client>();
         for (var i = 0; i < concurrency; i++)
-            sustainedClients.Add(await RawHttpClient.ConnectAsync(endPoint, Requests(students[i % students.Count], students[i % students.Count].Cookie)));
+            sustainedClients.Add(await RawHttpClient.ConnectAsync(EndPoint(i), Requests(i, students[i % students.Count], students[i % students.Count].Cookie)));
         // Sustained: each connection is one student (their cookie, one of their class channels) authorizing again and again.
 
         var authSent = 0L;
@@ -76,7 +89,7 @@ public static class AuthScenario
         // The bursts: each student on their own, already open connection (the page that loaded pusher-js), cookies fresh.
         var burstClients = new List<RawHttpClient.Client>();
         for (var i = 0; i < students.Count; i++)
-            burstClients.Add(await RawHttpClient.ConnectAsync(endPoint, Requests(students[i], students[i].Cookie)));
+            burstClients.Add(await RawHttpClient.ConnectAsync(EndPoint(i), Requests(i, students[i], students[i].Cookie)));
         foreach (var c in burstClients)
         {
             await RawHttpClient.SendAsync(c, c.Requests.Live);
@@ -101,7 +114,7 @@ public static class AuthScenario
         {
             var stale = await MintCookiesAsync(console, students, issuedAgo: TimeSpan.FromMinutes(10));
             for (var i = 0; i < burstClients.Count; i++)
-                burstClients[i] = new RawHttpClient.Client(burstClients[i].Socket, Requests(students[i], stale[i]));
+                burstClients[i] = new RawHttpClient.Client(burstClients[i].Socket, Requests(i, students[i], stale[i]));
             var staleBurst = await MeasureAsync(() => RawHttpClient.BurstAsync(burstClients, TimeSpan.Zero));
             Report($"burst {run}/{repeats}: {students.Count} students at once, cookies issued 10 min ago (each due for a security stamp check)", staleBurst);
             Console.WriteLine($"  cookies renewed by the server in that burst: {burstClients.Count(c => c.Requests.Renewals > 0)} of {burstClients.Count}");
@@ -245,13 +258,15 @@ public static class AuthScenario
         return cookies;
     }
 
-    /// <summary>The console on Kestrel (127.0.0.1, random port), Production settings, its own SQLite file.</summary>
+    /// <summary>The console on Kestrel (127.0.0.1, random port), Production settings, its own SQLite file or the given PostgreSQL database.</summary>
     private sealed class BenchConsole : WebApplicationFactory<web::Program>
     {
         private readonly string _db = Path.Combine(Path.GetTempPath(), $"adminconsole-bench-{Guid.NewGuid():N}.db");
+        private readonly string? _postgres;
 
-        public BenchConsole()
+        public BenchConsole(string? postgres = null)
         {
+            _postgres = postgres;
             // WebApplicationFactory looks for MvcTestingAppManifest.json (the console's content root) in the current
             // directory; `dotnet run` starts in the repository root, the manifest is beside this program.
             Directory.SetCurrentDirectory(AppContext.BaseDirectory);
@@ -265,7 +280,13 @@ public static class AuthScenario
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Production");
-            builder.UseSetting("ConnectionStrings:Console", $"Data Source={_db}");
+            if (_postgres is null)
+                builder.UseSetting("ConnectionStrings:Console", $"Data Source={_db}");
+            else
+            {
+                builder.UseSetting("Database:Provider", "Postgres");
+                builder.UseSetting("ConnectionStrings:Console", _postgres);
+            }
             builder.UseSetting("Pusher:AppId", "1");
             builder.UseSetting("Pusher:Key", "bench-key");
             builder.UseSetting("Pusher:Secret", "bench-secret");

@@ -10,3 +10,12 @@ internal static class Measure
     /// <summary>The machine's 1-minute load average: figures from a shared machine need it beside them.</summary>
     public static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 }
+
+/// <summary>Disposes several things at the end of one using (the consoles and clients of a multi-instance run).</summary>
+internal sealed class Disposables(IEnumerable<IDisposable> items) : IDisposable
+{
+    public void Dispose()
+    {
+        foreach (var item in items) item.Dispose();
+    }
+}

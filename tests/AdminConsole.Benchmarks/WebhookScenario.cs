@@ -15,12 +15,13 @@ namespace AdminConsole.Benchmarks;
 /// the PostgreSQL server named by ADMINCONSOLE_TEST_POSTGRES, see tests/postgres.sh) from <c>--concurrency</c> connections for
 /// <c>--seconds</c>, <c>--batch</c> events per request; optionally paced at <c>--rate</c> requests/s to read
 /// latency below saturation. Afterwards it reads the console's database and checks that every acknowledged
-/// webhook is there with all its events.
+/// webhook is there with all its events. With <c>--instances 2</c> (PostgreSQL only) two console processes share the
+/// database and the generator alternates its requests between them, as a round-robin load balancer would.
 /// </summary>
 public static class WebhookScenario
 {
     public const string Usage = """
-        webhooks: --batch 10 --concurrency 32 --seconds 10 [--rate <requests/s>] [--warmup 20] [--provider sqlite|postgres]
+        webhooks: --batch 10 --concurrency 32 --seconds 10 [--rate <requests/s>] [--warmup 20] [--provider sqlite|postgres [--instances 2]]
                   [--console <AdminConsole.Web.dll>] | [--url http://127.0.0.1:8008 --db <sqlite file> --key K --secret S [--pid <console pid>]]
         """;
 
@@ -36,7 +37,10 @@ public static class WebhookScenario
         var key = args.Get("key") ?? "bench-key";
         var secret = args.Get("secret") ?? "bench-secret";
 
-        ConsoleProcess? owned = null;
+        var instances = args.Int("instances", 1);
+        if (instances > 1 && args.Get("provider") is not "postgres")
+            throw new ArgumentException("--instances needs --provider postgres: SQLite is one console's file.");
+        var owned = new List<ConsoleProcess>();
         TestDatabase? postgres = null;
         string url, db;
         Func<DbConnection> open;
@@ -51,33 +55,38 @@ public static class WebhookScenario
         {
             var dll = args.Get("console") ?? Path.GetFullPath(Path.Combine(RepositoryRoot.Path, "src/AdminConsole.Web/bin/Release/net10.0/AdminConsole.Web.dll"));
             postgres = TestPostgres.CreateDatabase("bench");
-            owned = await ConsoleProcess.StartAsync(dll, key, secret, settings: new Dictionary<string, string>
-            {
-                ["Database__Provider"] = "Postgres",
-                ["ConnectionStrings__Console"] = postgres.ConnectionString,
-            });
-            (url, db, pid) = (owned.Url, postgres.Name, owned.Pid);
+            // One after the other: the first migrates the database, the others find it migrated.
+            for (var i = 0; i < instances; i++)
+                owned.Add(await ConsoleProcess.StartAsync(dll, key, secret, settings: new Dictionary<string, string>
+                {
+                    ["Database__Provider"] = "Postgres",
+                    ["ConnectionStrings__Console"] = postgres.ConnectionString,
+                }));
+            (url, db, pid) = (owned[0].Url, postgres.Name, owned[0].Pid);
             var connectionString = postgres.ConnectionString;
             open = () => new NpgsqlConnection(connectionString);
         }
         else
         {
             var dll = args.Get("console") ?? Path.GetFullPath(Path.Combine(RepositoryRoot.Path, "src/AdminConsole.Web/bin/Release/net10.0/AdminConsole.Web.dll"));
-            owned = await ConsoleProcess.StartAsync(dll, key, secret);
-            (url, db, pid) = (owned.Url, owned.DatabasePath, owned.Pid);
+            owned.Add(await ConsoleProcess.StartAsync(dll, key, secret));
+            (url, db, pid) = (owned[0].Url, owned[0].DatabasePath, owned[0].Pid);
             var path = db;
             open = () => new SqliteConnection($"Data Source={path};Mode=ReadOnly");
         }
 
         try
         {
-            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+            var urls = owned.Count > 1 ? owned.Select(o => o.Url).ToList() : [url];
+            var clients = urls.Select(u => new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
             {
-                BaseAddress = new Uri(url),
+                BaseAddress = new Uri(u),
                 Timeout = TimeSpan.FromSeconds(30),
-            };
+            }).ToArray();
+            using var _ = new Disposables(clients);
             var signer = new WebhookSigner(secret);
-            var load = new Load(http, signer, key, batch);
+            var load = new Load(clients, signer, key, batch);
+            var pids = owned.Count > 1 ? owned.Select(o => o.Pid).ToArray() : pid is { } single ? [single] : [];
 
             if (warmup > 0)
             {
@@ -85,23 +94,23 @@ public static class WebhookScenario
                 // The measured phase starts from a log that is up to date, not while it catches up on the warm-up.
                 await WaitForLogAsync(open, "warm-up log");
             }
-            var cpuBefore = pid is { } before ? ConsoleProcess.CpuTime(before) : TimeSpan.Zero;
+            var cpuBefore = pids.Aggregate(TimeSpan.Zero, (sum, p) => sum + ConsoleProcess.CpuTime(p));
             var selfBefore = Environment.CpuUsage.TotalTime;
             var stats = await load.RunAsync(concurrency, TimeSpan.FromSeconds(seconds), rate, record: true);
-            var consoleCpu = pid is { } after ? ConsoleProcess.CpuTime(after) - cpuBefore : TimeSpan.Zero;
+            var consoleCpu = pids.Aggregate(TimeSpan.Zero, (sum, p) => sum + ConsoleProcess.CpuTime(p)) - cpuBefore;
             var selfCpu = Environment.CpuUsage.TotalTime - selfBefore;
 
             var (stored, missing) = Verify(open, load.Acknowledged);
             var latencies = stats.Latencies;
             latencies.Sort();
-            Console.WriteLine($"scenario      webhooks: {batch} event(s)/request, concurrency {concurrency}, {seconds:0.#} s{(rate > 0 ? $", paced at {rate:0} req/s" : ", unpaced")}, {(postgres is null ? "SQLite" : "PostgreSQL")}");
+            Console.WriteLine($"scenario      webhooks: {batch} event(s)/request, concurrency {concurrency}, {seconds:0.#} s{(rate > 0 ? $", paced at {rate:0} req/s" : ", unpaced")}, {(postgres is null ? "SQLite" : "PostgreSQL")}{(owned.Count > 1 ? $", {owned.Count} console processes, requests alternating" : "")}");
             Console.WriteLine($"requests      {stats.Ok} ok, {stats.Failed} failed ({stats.Ok / stats.Elapsed.TotalSeconds:N0} requests/s)");
             Console.WriteLine($"events        {stats.Ok * batch} acknowledged ({stats.Ok * batch / stats.Elapsed.TotalSeconds:N0} events/s)");
             if (latencies.Count > 0)
                 Console.WriteLine($"latency       p50 {Measure.Percentile(latencies, 0.50):0.0} ms, p99 {Measure.Percentile(latencies, 0.99):0.0} ms, max {latencies[^1]:0.0} ms");
-            if (pid is { } consolePid)
+            if (pids.Length > 0)
             {
-                Console.WriteLine($"console       peak memory {ConsoleProcess.PeakMemoryMb(consolePid):N0} MB (VmHWM)");
+                Console.WriteLine($"console       peak memory {string.Join(" + ", pids.Select(p => $"{ConsoleProcess.PeakMemoryMb(p):N0}"))} MB (VmHWM)");
                 // Throughput depends on what else runs on the box; CPU per event does not, so both are shown.
                 Console.WriteLine($"cpu           console {consoleCpu.TotalSeconds:0.00} s ({stats.Ok * batch / Math.Max(consoleCpu.TotalSeconds, 0.01):N0} events and {stats.Ok / Math.Max(consoleCpu.TotalSeconds, 0.01):N0} requests per console CPU-second), load generator {selfCpu.TotalSeconds:0.00} s, machine load average {Measure.LoadAverage()}");
             }
@@ -111,7 +120,7 @@ public static class WebhookScenario
         }
         finally
         {
-            if (owned is not null) await owned.DisposeAsync();
+            foreach (var o in owned) await o.DisposeAsync();
             postgres?.Dispose();
         }
     }
@@ -158,7 +167,7 @@ public static class WebhookScenario
         return entries == events;
     }
 
-    private sealed class Load(HttpClient http, WebhookSigner signer, string key, int batch)
+    private sealed class Load(HttpClient[] clients, WebhookSigner signer, string key, int batch)
     {
         private long _sequence;
         // Unique per run and request, so no body repeats (a repeat would be a duplicate, not a new webhook).
@@ -226,7 +235,7 @@ public static class WebhookScenario
             request.Headers.Add("X-Pusher-Signature", signer.Sign(body));
             try
             {
-                using var response = await http.SendAsync(request);
+                using var response = await clients[n % clients.Length].SendAsync(request);
                 if (response.StatusCode != HttpStatusCode.OK) return (response.StatusCode, 0);
                 using var json = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync());
                 return (response.StatusCode, json.RootElement.GetProperty("batch").GetInt64());

@@ -15,7 +15,8 @@ namespace AdminConsole.Web.Security;
 /// The table is read once, at the first request; from then on memory is authoritative and every request's check is a
 /// dictionary lookup, because <c>/pusher/auth</c> runs it thousands of times a second. The database is written on
 /// sign-in, renewal, sign-out and revocation, and for "last seen" at most once per <see cref="LastSeenInterval"/>
-/// per session. One process owns the sessions, as it owns the SQLite file.
+/// per session. A session this process does not know (signed in through another instance on the same database since
+/// the table was read) is looked up by its key once and then kept like the others.
 /// </summary>
 public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time, ILogger<SessionStore> logger) : ITicketStore
 {
@@ -26,6 +27,9 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
 
     private readonly ConcurrentDictionary<string, Entry> _sessions = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _loading = new(1, 1);
+    // Held while one unknown session is read in and while sessions end: a read that began before an ending would
+    // otherwise add the ended session back to memory after the ending removed it.
+    private readonly SemaphoreSlim _changing = new(1, 1);
     private volatile bool _loaded;
 
     /// <summary>Raised after a session has ended (its id and user id), whatever ended it: open hub connections close on it.</summary>
@@ -92,7 +96,7 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
     {
         if (!_loaded)
             await EnsureLoadedAsync(cancellationToken);
-        if (!_sessions.TryGetValue(key, out var entry))
+        if (!_sessions.TryGetValue(key, out var entry) && (entry = await LoadOneAsync(key, cancellationToken)) is null)
             return null;
         var now = time.GetUtcNow();
         if (now - entry.LastSeenWritten >= LastSeenInterval)
@@ -112,8 +116,18 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
     public async Task RemoveAsync(string key, HttpContext httpContext, CancellationToken cancellationToken)
     {
         await EnsureLoadedAsync(cancellationToken);
-        var removed = _sessions.TryRemove(key, out var entry);
-        await WithDbAsync(db => db.UserSessions.Where(s => s.Id == key).ExecuteDeleteAsync(CancellationToken.None));
+        bool removed;
+        Entry? entry;
+        await _changing.WaitAsync(CancellationToken.None);
+        try
+        {
+            removed = _sessions.TryRemove(key, out entry);
+            await WithDbAsync(db => db.UserSessions.Where(s => s.Id == key).ExecuteDeleteAsync(CancellationToken.None));
+        }
+        finally
+        {
+            _changing.Release();
+        }
         if (removed)
             Ended?.Invoke(key, entry!.UserId);
     }
@@ -122,10 +136,19 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
     public async Task<int> EndAllAsync(string userId, CancellationToken ct = default)
     {
         await EnsureLoadedAsync(ct);
-        var keys = _sessions.Where(s => s.Value.UserId == userId).Select(s => s.Key).ToList();
-        foreach (var key in keys)
-            _sessions.TryRemove(key, out _);
-        await WithDbAsync(db => db.UserSessions.Where(s => s.UserId == userId).ExecuteDeleteAsync(CancellationToken.None));
+        List<string> keys;
+        await _changing.WaitAsync(CancellationToken.None);
+        try
+        {
+            keys = _sessions.Where(s => s.Value.UserId == userId).Select(s => s.Key).ToList();
+            foreach (var key in keys)
+                _sessions.TryRemove(key, out _);
+            await WithDbAsync(db => db.UserSessions.Where(s => s.UserId == userId).ExecuteDeleteAsync(CancellationToken.None));
+        }
+        finally
+        {
+            _changing.Release();
+        }
         foreach (var key in keys)
             Ended?.Invoke(key, userId);
         return keys.Count;
@@ -151,6 +174,32 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
             .Where(s => s.UserId == userId && (s.ExpiresUtc == null || s.ExpiresUtc > now))
             .OrderByDescending(s => s.CreatedUtc).ToListAsync(ct));
         return rows.Where(r => _sessions.ContainsKey(r.Id)).ToList();
+    }
+
+    /// <summary>
+    /// A session stored by another instance after this one read the table. One primary-key read per unknown cookie: a
+    /// cookie reaches this only once the data-protection keys have verified it, so unknown keys are sessions issued
+    /// elsewhere or ended ones, not guesses.
+    /// </summary>
+    private async Task<Entry?> LoadOneAsync(string key, CancellationToken ct)
+    {
+        await _changing.WaitAsync(ct);
+        try
+        {
+            if (_sessions.TryGetValue(key, out var known))
+                return known;
+            var now = time.GetUtcNow().UtcDateTime;
+            var row = await WithDbAsync(db => db.UserSessions.AsNoTracking()
+                .SingleOrDefaultAsync(s => s.Id == key && (s.ExpiresUtc == null || s.ExpiresUtc > now), ct));
+            if (row is null || TicketSerializer.Default.Deserialize(row.Ticket) is not { } ticket)
+                return null;
+            var entry = new Entry(ticket, row.UserId, ticket.Properties.ExpiresUtc, new DateTimeOffset(DateTime.SpecifyKind(row.LastSeenUtc, DateTimeKind.Utc)));
+            return _sessions.GetOrAdd(key, entry);
+        }
+        finally
+        {
+            _changing.Release();
+        }
     }
 
     private async Task EnsureLoadedAsync(CancellationToken ct)

@@ -57,3 +57,45 @@ public sealed class SharedKeysTests : IDisposable
             File.Delete(_path + suffix);
     }
 }
+
+/// <summary>
+/// Sessions are server-side and each instance keeps them in memory: a session signed in through one instance after the
+/// other had read the sessions table is still found by the other (read from the database on first sight).
+/// </summary>
+public abstract class SessionsAcrossInstancesTests<TFactory> : IDisposable where TFactory : ConsoleFactory, new()
+{
+    private readonly TFactory _a = new();
+    private readonly TFactory _b;
+
+    protected SessionsAcrossInstancesTests() => _b = new TFactory { SharesDatabaseOf = _a };
+
+    [Fact]
+    public async Task A_session_begun_on_one_instance_is_accepted_by_another_that_already_holds_its_sessions()
+    {
+        // B serves a signed-in request first, so it has read the sessions table before A's sign-in below.
+        var early = await _b.SignInAsync(DemoUser.Auditor);
+        Assert.Equal(HttpStatusCode.OK, (await early.GetAsync("/EventLog")).StatusCode);
+
+        var jar = new CookieContainer();
+        var login = await _a.CreateDefaultClient(new CookieContainerHandler(jar)).PostFormAsync("/Identity/Account/Login", new()
+        {
+            ["Input.Email"] = DemoUser.Admin.Email,
+            ["Input.Password"] = DemoUser.Admin.Password,
+            ["Input.RememberMe"] = "false",
+        });
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+
+        var onB = await _b.CreateDefaultClient(new CookieContainerHandler(jar)).GetAsync("/Users");
+        Assert.Equal(HttpStatusCode.OK, onB.StatusCode);
+    }
+
+    public void Dispose()
+    {
+        _b.Dispose();
+        _a.Dispose();
+    }
+}
+
+public sealed class SessionsAcrossInstancesTests : SessionsAcrossInstancesTests<ConsoleFactory>;
+
+public sealed class SessionsAcrossInstancesTestsOnPostgres : SessionsAcrossInstancesTests<ConsoleFactory.OnPostgres>;
