@@ -7,6 +7,7 @@ var scenarios = new Dictionary<string, Func<string[], Task<int>>>(StringComparer
     ["fanout"] = a => FanoutScenario.RunAsync(new BenchArgs(a)),
     ["eventlog"] = a => EventLogScenario.RunAsync(new BenchArgs(a)),
     ["auth"] = a => AuthScenario.RunAsync(new BenchArgs(a)),
+    ["live"] = a => LiveLatencyScenario.RunAsync(new BenchArgs(a)),
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))
@@ -17,6 +18,7 @@ if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))
     Console.Error.WriteLine(FanoutScenario.Usage);
     Console.Error.WriteLine(EventLogScenario.Usage);
     Console.Error.WriteLine(AuthScenario.Usage);
+    Console.Error.WriteLine(LiveLatencyScenario.Usage);
     return 2;
 }
 return await run(args[1..]);
