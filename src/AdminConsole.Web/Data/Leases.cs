@@ -95,6 +95,25 @@ public sealed partial class Leases(IServiceScopeFactory scopes, TimeProvider tim
     }
 
     /// <summary>
+    /// Waits until this instance holds <paramref name="name"/> (asking every 100 ms), runs <paramref name="work"/> and
+    /// releases the lease: for start-up work that instances starting at once must do one after the other.
+    /// <paramref name="duration"/> bounds how long a holder that died mid-work keeps the others waiting.
+    /// </summary>
+    public async Task WhileHoldingAsync(string name, TimeSpan duration, Func<CancellationToken, Task> work, CancellationToken ct)
+    {
+        while (!await TryTakeAsync(name, duration, ct))
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time, ct);
+        try
+        {
+            await work(ct);
+        }
+        finally
+        {
+            await ReleaseAsync(name, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
     /// One tick of a job that must run once per cluster every <paramref name="interval"/>: the instance that holds
     /// the job's lease runs it and keeps the lease, every other instance skips the tick. The lease lasts one and a
     /// half intervals, so its holder renews it at every tick (timer jitter and the job's own run time fit in the
