@@ -22,8 +22,6 @@ namespace AdminConsole.Web.Tests.ScaleOut;
 [Trait("Needs", "Process")]
 public sealed class TwoInstanceTests(ITestOutputHelper output)
 {
-    private const string Key = "scaleout-key";
-    private const string Secret = "scaleout-secret";
     private static readonly string s_dll = Path.Combine(AppContext.BaseDirectory, "AdminConsole.Web.dll");
 
     [Fact]
@@ -113,7 +111,7 @@ public sealed class TwoInstanceTests(ITestOutputHelper output)
                 ]).ToJson();
                 try
                 {
-                    using var response = await PostAsync(toA ? httpA : httpB, body);
+                    using var response = await Webhooks.Webhook.PostAsync(toA ? httpA : httpB, body);
                     if (response.StatusCode == HttpStatusCode.OK)
                     {
                         acknowledged.Add(((await response.Content.ReadFromJsonAsync<WebhookAck>())!.Batch, body));
@@ -220,7 +218,7 @@ public sealed class TwoInstanceTests(ITestOutputHelper output)
         console.Output.Count(l => l.Contains("Job eventlog-retention: its lease is held by another instance", StringComparison.Ordinal));
 
     private static Task<ConsoleProcess> StartAsync(IReadOnlyDictionary<string, string> settings, string? url = null) =>
-        ConsoleProcess.StartAsync(s_dll, Key, Secret, url: url, settings: settings);
+        ConsoleProcess.StartAsync(s_dll, WebhookConsole.Key, WebhookConsole.Secret, url: url, settings: settings);
 
     /// <summary>Both at once; if one fails to start, the other is stopped before the failure is reported.</summary>
     private static async Task<(ConsoleProcess A, ConsoleProcess B)> StartBothAsync(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
@@ -237,14 +235,6 @@ public sealed class TwoInstanceTests(ITestOutputHelper output)
             throw;
         }
         return (starts[0].Result, starts[1].Result);
-    }
-
-    private static Task<HttpResponseMessage> PostAsync(HttpClient http, string body)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/pusher/webhook") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Add("X-Pusher-Key", Key);
-        request.Headers.Add("X-Pusher-Signature", new WebhookSigner(Secret).Sign(body));
-        return http.SendAsync(request);
     }
 
     /// <summary>The cluster's database opened directly, as an operator's tool would.</summary>
