@@ -57,7 +57,16 @@ app.MapLive();
 app.MapApiAccess();
 app.MapTelemetry();
 
-app.Run();
+try
+{
+    app.Run();
+}
+catch (StartRefusedException refused)
+{
+    // A setting or situation the operator must fix (e.g. a second instance in local mode): the message, no stack trace.
+    await Console.Error.WriteLineAsync(refused.Message);
+    return StartRefusedException.ExitCode;
+}
 return 0;
 
 /// <summary>Entry point; public so WebApplicationFactory can host the app in tests.</summary>

@@ -89,6 +89,20 @@ public sealed class ConsoleProcess : IAsyncDisposable
         return new ConsoleProcess(process, url, db, owns, output);
     }
 
+    /// <summary>
+    /// <paramref name="settings"/> plus what puts a console started with <see cref="StartAsync"/> on PostgreSQL
+    /// (several processes given the same <paramref name="connectionString"/> are instances of one cluster).
+    /// </summary>
+    public static Dictionary<string, string> OnPostgres(string connectionString, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var all = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
+        {
+            ["Database__Provider"] = "Postgres",
+            ["ConnectionStrings__Console"] = connectionString,
+        };
+        return all;
+    }
+
     /// <summary>Starts `dotnet {dll} {args}` with stdin/stdout/stderr redirected and only the given settings.</summary>
     public static Process Start(string dll, IEnumerable<string> args, IDictionary<string, string> environment, string? workingDirectory = null)
     {

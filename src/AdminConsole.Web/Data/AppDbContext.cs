@@ -22,6 +22,9 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
     /// </summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    /// <summary>Named leases for what must run once per cluster (<see cref="Leases"/>).</summary>
+    public DbSet<Lease> Leases => Set<Lease>();
+
     // The event log seals added audit entries into its hash chain in the same transaction (EventLog/AuditChain.cs).
     private readonly ISaveChangesWrapper? _wrapper =
         options.FindExtension<CoreOptionsExtension>()?.Interceptors?.OfType<ISaveChangesWrapper>().SingleOrDefault();

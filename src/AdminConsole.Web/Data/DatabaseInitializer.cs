@@ -13,8 +13,11 @@ internal sealed class DatabaseInitializer(IServiceProvider services, StorageProv
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        await db.Database.MigrateAsync(cancellationToken);
-        await storage.AfterMigrationsAsync(db, cancellationToken);
+        await using (await storage.LockMigrationsAsync(cancellationToken))
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+            await storage.AfterMigrationsAsync(db, cancellationToken);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -17,8 +17,26 @@ public abstract class StorageProvider
 {
     public abstract DatabaseProvider Kind { get; }
 
+    /// <summary>
+    /// Whether several console instances can run on this database (PostgreSQL), so that what only one instance may
+    /// do (host local mode) has to be claimed in it. A SQLite file belongs to the one host it is on.
+    /// </summary>
+    public abstract bool SharedByInstances { get; }
+
     /// <summary>Registers the context and whatever this engine needs beside it.</summary>
     internal abstract void AddServices(IServiceCollection services);
+
+    /// <summary>
+    /// Held around the migrations at start, so instances starting at once on one database migrate one after the
+    /// other; disposing it lets the next one go (which then finds nothing left to apply).
+    /// </summary>
+    internal virtual Task<IAsyncDisposable> LockMigrationsAsync(CancellationToken ct) => Task.FromResult<IAsyncDisposable>(NoLock.Instance);
+
+    private sealed class NoLock : IAsyncDisposable
+    {
+        public static readonly NoLock Instance = new();
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
 
     /// <summary>After the migrations: settings that live in the database rather than on a connection.</summary>
     internal virtual Task AfterMigrationsAsync(AppDbContext db, CancellationToken ct) => Task.CompletedTask;
@@ -78,6 +96,7 @@ public static class StorageProviderServices
 internal sealed class SqliteStorage(string connectionString) : StorageProvider
 {
     public override DatabaseProvider Kind => DatabaseProvider.Sqlite;
+    public override bool SharedByInstances => false;
     public override string ConnectionString => connectionString;
 
     internal override void AddServices(IServiceCollection services)
@@ -128,6 +147,7 @@ internal sealed class SqliteStorage(string connectionString) : StorageProvider
 internal sealed class PostgresStorage(string connectionString) : StorageProvider
 {
     public override DatabaseProvider Kind => DatabaseProvider.Postgres;
+    public override bool SharedByInstances => true;
 
     /// <summary>
     /// With automatic preparation unless the connection string says otherwise: the hot paths send the same few
@@ -145,6 +165,36 @@ internal sealed class PostgresStorage(string connectionString) : StorageProvider
 
     public override async ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct) =>
         await ((NpgsqlConnection)connection).BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+
+    // The session advisory lock every instance takes around its migrations; its key is any fixed number ("AdminMig" in ASCII).
+    internal const string LockMigrationsSql = "SELECT pg_advisory_lock(4712011409725942119)";
+    internal const string UnlockMigrationsSql = "SELECT pg_advisory_unlock(4712011409725942119)";
+
+    /// <summary>
+    /// EF Core 10's Migrate on Npgsql 10 locks the history table (LOCK TABLE … ACCESS EXCLUSIVE) in each migration's
+    /// own transaction, but decides which migrations to apply once, before: two instances started at once on an empty
+    /// database both applied the second migration, and one failed its start with 42P07 (relation "HealthProbes"
+    /// already exists; TwoInstanceTests). A session advisory lock held around the whole Migrate serializes them.
+    /// </summary>
+    internal override async Task<IAsyncDisposable> LockMigrationsAsync(CancellationToken ct)
+    {
+        var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(ct);
+        await using (var command = new NpgsqlCommand(LockMigrationsSql, connection))
+            await command.ExecuteNonQueryAsync(ct);
+        return new MigrationLock(connection);
+    }
+
+    private sealed class MigrationLock(NpgsqlConnection connection) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            // Unlocked explicitly: a pooled connection's session (and so the lock) outlives Dispose.
+            await using (var command = new NpgsqlCommand(UnlockMigrationsSql, connection))
+                await command.ExecuteNonQueryAsync();
+            await connection.DisposeAsync();
+        }
+    }
 
     internal override void AddServices(IServiceCollection services)
     {

@@ -77,9 +77,15 @@ public sealed partial class EventLogRetention(
     private static partial void LogPurged(ILogger logger, long count, long firstId, long lastId, int days);
 }
 
-/// <summary>Runs retention on a timer; does nothing while no retention period is configured.</summary>
-internal sealed partial class RetentionWorker(IServiceScopeFactory scopes, TimeProvider time, IOptions<EventLogOptions> options, ILogger<RetentionWorker> logger) : BackgroundService
+/// <summary>
+/// Runs retention on a timer; does nothing while no retention period is configured. Once per cluster: every instance
+/// ticks, the one holding the <see cref="JobName"/> lease purges (two purging at once would each write a log.purged
+/// entry for the same rows and contend for the same deletes).
+/// </summary>
+internal sealed partial class RetentionWorker(IServiceScopeFactory scopes, TimeProvider time, Leases leases, IOptions<EventLogOptions> options, ILogger<RetentionWorker> logger) : BackgroundService
 {
+    public const string JobName = "eventlog-retention";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.Value.RetentionDays is null)
@@ -89,8 +95,11 @@ internal sealed partial class RetentionWorker(IServiceScopeFactory scopes, TimeP
         {
             try
             {
-                await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<EventLogRetention>().PurgeExpiredAsync(stoppingToken);
+                await leases.RunOnceInClusterAsync(JobName, options.Value.PurgeInterval, async ct =>
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    await scope.ServiceProvider.GetRequiredService<EventLogRetention>().PurgeExpiredAsync(ct);
+                }, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

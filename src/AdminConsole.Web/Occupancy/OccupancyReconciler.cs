@@ -185,20 +185,41 @@ public sealed class ReconcileStatus
     public ReconcileResult? Last { get; set; }
 }
 
-/// <summary>The optional periodic reconcile (Reconcile:IntervalSeconds &gt; 0).</summary>
-internal sealed class PeriodicReconcile(OccupancyReconciler reconciler, IOptions<ReconcileOptions> options, TimeProvider time) : BackgroundService
+/// <summary>
+/// The optional periodic reconcile (Reconcile:IntervalSeconds &gt; 0), once per cluster: the instance holding the
+/// <see cref="JobName"/> lease asks Pusher, the others skip the tick (each would otherwise ask Pusher the same
+/// questions and write the same corrections).
+/// </summary>
+internal sealed partial class PeriodicReconcile(OccupancyReconciler reconciler, Leases leases, IOptions<ReconcileOptions> options, TimeProvider time,
+    ILogger<PeriodicReconcile> logger) : BackgroundService
 {
+    public const string JobName = "occupancy-reconcile";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.Value.IntervalSeconds <= 0) return;
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.IntervalSeconds), time);
+        var interval = TimeSpan.FromSeconds(options.Value.IntervalSeconds);
+        using var timer = new PeriodicTimer(interval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
-                await reconciler.RunAsync(Actor.System, stoppingToken);
+            {
+                try
+                {
+                    await leases.RunOnceInClusterAsync(JobName, interval, ct => reconciler.RunAsync(Actor.System, ct), stoppingToken);
+                }
+                catch (System.Data.Common.DbException ex)
+                {
+                    // The database is unreachable (the lease or the corrections): the next tick tries again.
+                    LogFailed(logger, ex);
+                }
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Periodic reconcile failed; it will retry at the next interval.")]
+    private static partial void LogFailed(ILogger logger, Exception ex);
 }

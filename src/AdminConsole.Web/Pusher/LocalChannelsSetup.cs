@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using AdminConsole.LocalChannels;
+using AdminConsole.Web.Data;
+using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -74,12 +76,69 @@ public static partial class LocalChannelsSetup
     /// Once Kestrel listens, the local server delivers its webhooks to this console's /pusher/webhook (real, signed,
     /// through the same path Pusher's take); on stop, the local server closes its clients and stops.
     /// </summary>
-    private sealed partial class LocalChannelsLifetime(EmbeddedChannels embedded, IServer server,
-        ILogger<LocalChannelsLifetime> logger) : IHostedLifecycleService
+    private sealed partial class LocalChannelsLifetime(EmbeddedChannels embedded, IServer server, StorageProvider storage, Leases leases,
+        TimeProvider time, ILogger<LocalChannelsLifetime> logger) : IHostedLifecycleService
     {
+        /// <summary>Held for the console's lifetime in local mode on a database several instances can share.</summary>
+        public const string LeaseName = "local-channels";
+
+        /// <summary>
+        /// Renewed every 5 s: a second instance is refused while this one lives, and after a crash (no release) the
+        /// instance can start again in local mode once 15 s have passed.
+        /// </summary>
+        internal static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(15);
+
+        private static readonly TimeSpan s_renewEvery = TimeSpan.FromSeconds(5);
+
+        private readonly CancellationTokenSource _stopRenewing = new();
+        private Task _renewing = Task.CompletedTask;
+
         public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        /// <summary>
+        /// After the migrations (registered after them): local mode means one instance. Every page's pusher-js, every
+        /// send and every webhook goes to this process's own local server, so a second instance behind the same
+        /// address would show other channels, other members and other secrets. On a database several instances can
+        /// share, the first takes the local-channels lease and a second is refused at start.
+        /// </summary>
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (!storage.SharedByInstances)
+                return;
+            if (!await leases.TryTakeAsync(LeaseName, LeaseDuration, cancellationToken))
+            {
+                var holder = await leases.FindAsync(LeaseName, cancellationToken);
+                throw new StartRefusedException(
+                    "Local mode is single-instance: another console instance on this PostgreSQL database already hosts the local Channels server " +
+                    $"(holder {holder?.Holder ?? "unknown"}, lease until {(holder is null ? "now" : DateTimeOffset.FromUnixTimeMilliseconds(holder.ExpiresUnixMs).ToString("u", System.Globalization.CultureInfo.InvariantCulture))}). " +
+                    "Several instances need a real Pusher app: set PUSHER_APP_ID, PUSHER_KEY and PUSHER_SECRET (Pusher:AppId, Key, Secret) on every instance. " +
+                    "If that instance has stopped, this one can start once the lease has expired.");
+            }
+            _renewing = RenewAsync(_stopRenewing.Token);
+        }
+
+        private async Task RenewAsync(CancellationToken ct)
+        {
+            using var timer = new PeriodicTimer(s_renewEvery, time);
+            try
+            {
+                while (await timer.WaitForNextTickAsync(ct))
+                {
+                    try
+                    {
+                        if (!await leases.TryTakeAsync(LeaseName, LeaseDuration, ct))
+                            LogLeaseLost(logger);
+                    }
+                    catch (System.Data.Common.DbException ex)
+                    {
+                        LogRenewFailed(logger, ex);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+            }
+        }
 
         public Task StartedAsync(CancellationToken cancellationToken)
         {
@@ -103,12 +162,24 @@ public static partial class LocalChannelsSetup
         /// channel_vacated and member_removed that causes are delivered and stored, rather than sent to a closed
         /// port and logged as failures all through the stop.
         /// </summary>
-        public async Task StoppingAsync(CancellationToken cancellationToken) => await embedded.DisposeAsync();
+        public async Task StoppingAsync(CancellationToken cancellationToken)
+        {
+            // The lease itself is released by Leases, which stops after every feature.
+            await _stopRenewing.CancelAsync();
+            await _renewing;
+            await embedded.DisposeAsync();
+        }
 
         public async Task StoppedAsync(CancellationToken cancellationToken) => await embedded.DisposeAsync();
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Local mode: no Pusher credentials are configured, so the console hosts a local Channels server at {Host}:{Port}; its webhooks go to {WebhookUrl}. Set PUSHER_APP_ID, PUSHER_KEY and PUSHER_SECRET to use a Pusher app instead.")]
         private static partial void LogStarted(ILogger logger, string host, int port, string webhookUrl);
+
+        [LoggerMessage(Level = LogLevel.Critical, Message = "Local mode: another instance has taken the local-channels lease (this one could not renew it in time); run one instance in local mode, or configure a Pusher app.")]
+        private static partial void LogLeaseLost(ILogger logger);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Local mode: the local-channels lease could not be renewed; retrying.")]
+        private static partial void LogRenewFailed(ILogger logger, Exception ex);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Local mode: port {Requested} is in use; the local Channels server listens on {Port} instead.")]
         private static partial void LogPortTaken(ILogger logger, int requested, int port);

@@ -9,16 +9,27 @@ namespace AdminConsole.Web.Users;
 
 /// <summary>
 /// Runs before the server accepts requests, after the database initializer has migrated: creates the roles, and in
-/// Development seeds the demo accounts and classes.
+/// Development seeds the demo accounts and classes. Under the <see cref="LeaseName"/> lease: instances starting at
+/// once on one database take turns, so the second finds the roles the first created instead of inserting them
+/// again and failing its start on the unique role name.
 /// </summary>
 internal sealed partial class AccountsInitializer(
     IServiceProvider services,
+    Leases leases,
     IHostEnvironment environment,
     IOptions<DemoSeedOptions> demo,
     TimeProvider time,
     ILogger<AccountsInitializer> logger) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public const string LeaseName = "accounts-initializer";
+
+    /// <summary>Far longer than the seeding takes (tens of milliseconds), short enough that a crashed start does not hold the next one up for long.</summary>
+    private static readonly TimeSpan s_leaseDuration = TimeSpan.FromSeconds(30);
+
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        leases.WhileHoldingAsync(LeaseName, s_leaseDuration, InitializeAsync, cancellationToken);
+
+    private async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();

@@ -44,6 +44,7 @@ public class RawSqlTests(ConsoleFactory factory) : IClassFixture<ConsoleFactory>
         Assert.Contains("PostgresAuditAppender.InsertManySql", names);
         Assert.Contains("SqliteAuditAppender.InsertSql", names);
         Assert.Contains("AuditChain.LockHeadSql", names);
+        Assert.Contains("Leases.TakeSql", names);
         Assert.True(names.Count >= 12, string.Join(", ", names));
     }
 

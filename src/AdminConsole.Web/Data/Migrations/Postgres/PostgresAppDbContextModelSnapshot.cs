@@ -278,6 +278,28 @@ namespace AdminConsole.Web.Data.Migrations.Postgres
                     b.ToTable("HealthProbes", (string)null);
                 });
 
+            modelBuilder.Entity("AdminConsole.Web.Data.Lease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<long>("AcquiredUnixMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ExpiresUnixMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("Leases", (string)null);
+                });
+
             modelBuilder.Entity("AdminConsole.Web.EventLog.ActivityMinute", b =>
                 {
                     b.Property<long>("StartUnixMs")

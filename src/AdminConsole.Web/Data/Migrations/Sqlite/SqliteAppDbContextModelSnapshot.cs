@@ -267,6 +267,28 @@ namespace AdminConsole.Web.Data.Migrations.Sqlite
                     b.ToTable("HealthProbes", (string)null);
                 });
 
+            modelBuilder.Entity("AdminConsole.Web.Data.Lease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AcquiredUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("Leases", (string)null);
+                });
+
             modelBuilder.Entity("AdminConsole.Web.EventLog.ActivityMinute", b =>
                 {
                     b.Property<long>("StartUnixMs")
