@@ -20,7 +20,7 @@ namespace AdminConsole.Web.Tests.ScaleOut;
 /// survives the other being killed, and local mode refuses a second instance. Each test has a database of its own.
 /// </summary>
 [Trait("Needs", "Process")]
-public sealed class TwoInstanceTests(ITestOutputHelper output)
+public sealed class ClusterJobsTests(ITestOutputHelper output)
 {
     private static readonly string s_dll = Path.Combine(AppContext.BaseDirectory, "AdminConsole.Web.dll");
 
