@@ -55,7 +55,7 @@ public static class SoakScenario
 
         Console.WriteLine($"scenario      soak: {minutes:0.#} min, {batch} event(s)/request, concurrency {concurrency}, {(rate > 0 ? $"paced at {rate:0} req/s" : "unpaced")}, {target.Provider}" +
             (settings.Count > 0 ? ", " + string.Join(", ", settings.Select(s => $"{s.Key}={s.Value}")) : ""));
-        Console.WriteLine($"{"window",-9}{"events/s",10}{"p50 ms",9}{"p99 ms",9}{"lag events",12}{"lag age s",11}{"bytes/event",13}{"RSS MB",8}{"cpu cores",11}{"load avg",10}");
+        Console.WriteLine($"{"window",-9}{"events/s",10}{"p50 ms",9}{"p99 ms",9}{"lag events",12}{"lag age s",11}{"bytes/event",13}{"(window)",10}{"RSS MB",8}{"cpu cores",11}{"load avg",10}");
 
         var current = new List<double>(65536);
         var windowLock = new Lock();
@@ -69,6 +69,7 @@ public static class SoakScenario
 
         var start = Stopwatch.GetTimestamp();
         var cpu = ConsoleProcess.CpuTime(pid);
+        var (bytes, events) = (target.DatabaseBytes(), load.Acknowledged.Count * (long)batch);
         for (var n = 1; !soak.IsCompleted; n++)
         {
             var due = TimeSpan.FromTicks(window.Ticks * n) - Stopwatch.GetElapsedTime(start);
@@ -83,13 +84,16 @@ public static class SoakScenario
             latencies.Sort();
             var (lagEvents, lagAge) = lag.TakeWorst();
             var cpuNow = ConsoleProcess.CpuTime(pid);
+            // The window's own growth per event as well as the running total: the total carries the empty
+            // database and a WAL of up to 64 MB, which weigh on it for the first million events.
+            var (bytesNow, eventsNow) = (target.DatabaseBytes(), load.Acknowledged.Count * (long)batch);
             var row = new Row(Stopwatch.GetElapsedTime(start), latencies.Count * batch / elapsed.TotalSeconds, Measure.Percentile(latencies, 0.5), Measure.Percentile(latencies, 0.99),
-                lagEvents, lagAge, target.DatabaseBytes() / (double)Math.Max(1, load.Acknowledged.Count * (long)batch), Measure.ResidentMb(pid),
+                lagEvents, lagAge, bytesNow / (double)Math.Max(1, eventsNow), (bytesNow - bytes) / (double)Math.Max(1, eventsNow - events), Measure.ResidentMb(pid),
                 (cpuNow - cpu).TotalSeconds / elapsed.TotalSeconds, Measure.LoadAverage());
-            cpu = cpuNow;
+            (cpu, bytes, events) = (cpuNow, bytesNow, eventsNow);
             if (elapsed < window / 2 && soak.IsCompleted) break; // a sliver after the last full window says nothing
             rows.Add(row);
-            Console.WriteLine($"{row.At.TotalSeconds,7:0}s {row.EventsPerSecond,10:N0}{row.P50,9:0.0}{row.P99,9:0.0}{row.LagEvents,12:N0}{row.LagAgeSeconds,11:0.0}{row.BytesPerEvent,13:N0}{row.ResidentMb,8:N0}{row.Cores,11:0.00}{row.Load,10}");
+            Console.WriteLine($"{row.At.TotalSeconds,7:0}s {row.EventsPerSecond,10:N0}{row.P50,9:0.0}{row.P99,9:0.0}{row.LagEvents,12:N0}{row.LagAgeSeconds,11:0.0}{row.BytesPerEvent,13:N0}{row.WindowBytesPerEvent,10:N0}{row.ResidentMb,8:N0}{row.Cores,11:0.00}{row.Load,10}");
         }
         var stats = await soak;
 
@@ -105,7 +109,7 @@ public static class SoakScenario
         var firstMinute = rows.Where(r => r.At <= TimeSpan.FromMinutes(1) + window / 2).Select(r => r.ResidentMb).DefaultIfEmpty(rows[0].ResidentMb).Max();
         Console.WriteLine($"summary       {stats.Ok * batch:N0} events acknowledged in {stats.Elapsed.TotalMinutes:0.0} min, {stats.Failed} failed; last {tail.Count} windows {tail.Average(r => r.EventsPerSecond):N0} events/s, every window >= {rows.Min(r => r.EventsPerSecond):N0}");
         Console.WriteLine($"              p99 worst window {rows.Max(r => r.P99):0.0} ms; log lag worst {rows.Max(r => r.LagEvents):N0} events, oldest {rows.Max(r => r.LagAgeSeconds):0.0} s");
-        Console.WriteLine($"              memory first minute {firstMinute:N0} MB, worst window {rows.Max(r => r.ResidentMb):N0} MB ({(rows.Max(r => r.ResidentMb) / firstMinute - 1) * 100:+0;-0} %); {rows[^1].BytesPerEvent:N0} database bytes per event");
+        Console.WriteLine($"              memory first minute {firstMinute:N0} MB, worst window {rows.Max(r => r.ResidentMb):N0} MB ({(rows.Max(r => r.ResidentMb) / firstMinute - 1) * 100:+0;-0} %); {rows[^1].BytesPerEvent:N0} database bytes per event ({tail.Average(r => r.WindowBytesPerEvent):N0} per event added in the last {tail.Count} windows)");
         Console.WriteLine($"catch-up      {behind:N0} events not yet logged when the load stopped; all logged {catchUp.TotalSeconds:0.0} s later");
         var (stored, missing) = WebhookScenario.Verify(target.Open, load.Acknowledged);
         Console.WriteLine($"verified      {stored} of {load.Acknowledged.Count} acknowledged webhooks (warm-up included) stored with all events; {missing} missing");
@@ -114,7 +118,7 @@ public static class SoakScenario
     }
 
     private sealed record Row(TimeSpan At, double EventsPerSecond, double P50, double P99, long LagEvents, double LagAgeSeconds, double BytesPerEvent,
-        double ResidentMb, double Cores, string Load);
+        double WindowBytesPerEvent, double ResidentMb, double Cores, string Load);
 
     /// <summary>Reads the log's lag every second on a connection of its own, and keeps the worst since the last take.</summary>
     private sealed class LagSampler(Func<DbConnection> open, int batch) : IDisposable
