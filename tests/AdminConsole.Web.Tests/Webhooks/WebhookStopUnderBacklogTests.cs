@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using AdminConsole.Channels;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Webhooks;
@@ -18,8 +17,6 @@ namespace AdminConsole.Web.Tests.Webhooks;
 [Trait("Needs", "Process")]
 public sealed class WebhookStopUnderBacklogTests : IAsyncDisposable
 {
-    private const string Key = "backlog-key";
-    private const string Secret = "backlog-secret";
     private const int EventsPerDelivery = 10;
 
     /// <summary>
@@ -53,7 +50,7 @@ public sealed class WebhookStopUnderBacklogTests : IAsyncDisposable
                     var n = Interlocked.Increment(ref sequence);
                     var body = new AdminConsole.Channels.Webhook(1_700_000_000_000 + n,
                         [.. Enumerable.Range(0, EventsPerDelivery).Select(i => WebhookEvent.ChannelOccupied($"backlog-{(n * EventsPerDelivery + i) % 300}"))]).ToJson();
-                    using var response = await PostAsync(http, body);
+                    using var response = await WebhookDurabilityTests.PostAsync(http, body);
                     Assert.Equal(HttpStatusCode.OK, response.StatusCode);
                     acknowledged.Add((await response.Content.ReadFromJsonAsync<WebhookAck>())!.Batch);
                 }
@@ -104,16 +101,8 @@ public sealed class WebhookStopUnderBacklogTests : IAsyncDisposable
         return (r.GetInt64(0), r.GetInt64(1));
     }
 
-    private static Task<HttpResponseMessage> PostAsync(HttpClient http, string body)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/pusher/webhook") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Add("X-Pusher-Key", Key);
-        request.Headers.Add("X-Pusher-Signature", new WebhookSigner(Secret).Sign(body));
-        return http.SendAsync(request);
-    }
-
     private Task<ConsoleProcess> StartConsoleAsync(string url, IReadOnlyDictionary<string, string>? settings = null) =>
-        ConsoleProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "AdminConsole.Web.dll"), Key, Secret, DatabasePath, url, settings);
+        ConsoleProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "AdminConsole.Web.dll"), WebhookDurabilityTests.Key, WebhookDurabilityTests.Secret, DatabasePath, url, settings);
 
     public ValueTask DisposeAsync()
     {
