@@ -22,6 +22,9 @@ namespace AdminConsole.Web.Webhooks;
 /// (<see cref="AuditChainState.LoggedWebhookBatchId"/> says how far the log has got). Why: a chained log entry with
 /// its six index entries costs as much as storing and projecting the event; written inline under load it halved the
 /// batched throughput (measured: 21,500 against 42,800-46,000 events/s acknowledged).
+/// Deferring is for bursts: once the log trails by more than <see cref="WebhookOptions.LogMaxLagSeconds"/>, each commit
+/// also appends the oldest entries, so a sustained rate is acknowledged no faster than it is logged (back-pressure;
+/// docs/decisions/0017-webhook-log-back-pressure.md). A stop does not wait for a backlog: the next start appends it.
 /// Rows are written through the configured provider's <see cref="IIngestStatements"/> on the context's connection
 /// (SQLite: <see cref="SqliteStatement"/>; PostgreSQL: a few batched round trips per commit), audit entries included
 /// (through <see cref="AuditAppender"/>, which seals them into the log's hash chain): EF's SaveChanges for one audit

@@ -54,58 +54,6 @@ public class WebhookLogCatchUpTests
         Assert.True(verdict.Intact, verdict.Message);
     }
 
-    /// <summary>Defers the log under any load, but lets it trail by at most 0.2 s before commits carry log work too.</summary>
-    private sealed class BackPressureConsole : WebhookConsole
-    {
-        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
-            [.. base.Settings, new("Webhooks:LogInlineUpToEventsPerSecond", "0"), new("Webhooks:LogMaxLagSeconds", "0.2")];
-    }
-
-    /// <summary>
-    /// Under load that never pauses, the deferred log used to wait for the load to drop: a sustained rate grew the
-    /// backlog for the length of the run. Now the log moves while deliveries keep arriving.
-    /// </summary>
-    [Fact]
-    public async Task Under_sustained_load_the_log_keeps_moving_and_ends_with_one_entry_per_event()
-    {
-        using var console = new BackPressureConsole();
-        var client = console.CreateClient();
-        using var stop = new CancellationTokenSource();
-        long sequence = 0;
-        var workers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                var n = Interlocked.Increment(ref sequence);
-                using var response = await Webhook.PostAsync(client, Webhook.Body(
-                    WebhookEvent.ChannelOccupied($"steady-{n % 40}"), WebhookEvent.ChannelVacated($"steady-{(n + 1) % 40}")));
-                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            }
-        })).ToArray();
-        long loggedUnderLoad;
-        try
-        {
-            // Past the first deliveries, the cursor moves twice while the workers are still posting.
-            var first = 0L;
-            await Eventually.UntilAsync(async () => (first = await LoggedAsync(console)) > 0, TimeSpan.FromSeconds(60), "the log to move under load");
-            await Eventually.UntilAsync(async () => (loggedUnderLoad = await LoggedAsync(console)) > first, TimeSpan.FromSeconds(60), "the log to move again under load");
-            Assert.All(workers, w => Assert.False(w.IsCompleted, "a worker stopped posting"));
-        }
-        finally
-        {
-            stop.Cancel();
-            await Task.WhenAll(workers);
-        }
-
-        await WaitForLogAsync(console);
-        var (entries, events) = await console.QueryAsync(async db => (
-            await db.AuditEntries.CountAsync(a => a.Kind == AuditKinds.WebhookEvent), await db.WebhookEvents.CountAsync()));
-        Assert.Equal(events, entries);
-    }
-
-    private static Task<long> LoggedAsync(WebhookConsole console) =>
-        console.QueryAsync(db => db.AuditChainStates.AsNoTracking().Select(c => c.LoggedWebhookBatchId).SingleAsync());
-
     [Fact]
     public async Task A_delivery_stored_but_not_logged_before_a_stop_is_logged_at_start()
     {
