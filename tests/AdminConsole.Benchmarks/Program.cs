@@ -4,6 +4,7 @@ using AdminConsole.Benchmarks;
 var scenarios = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["webhooks"] = a => WebhookScenario.RunAsync(new BenchArgs(a)),
+    ["soak"] = a => SoakScenario.RunAsync(new BenchArgs(a)),
     ["fanout"] = a => FanoutScenario.RunAsync(new BenchArgs(a)),
     ["eventlog"] = a => EventLogScenario.RunAsync(new BenchArgs(a)),
     ["auth"] = a => AuthScenario.RunAsync(new BenchArgs(a)),
@@ -15,6 +16,7 @@ if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))
     Console.Error.WriteLine("usage: dotnet run -c Release --project tests/AdminConsole.Benchmarks -- <scenario> [options]");
     Console.Error.WriteLine("scenarios: " + string.Join(", ", scenarios.Keys));
     Console.Error.WriteLine(WebhookScenario.Usage);
+    Console.Error.WriteLine(SoakScenario.Usage);
     Console.Error.WriteLine(FanoutScenario.Usage);
     Console.Error.WriteLine(EventLogScenario.Usage);
     Console.Error.WriteLine(AuthScenario.Usage);

@@ -50,11 +50,14 @@ internal static class IngestSql
 {
     // Hand-written SQL is in `const string …Sql` fields: a test prepares every one against the migrated schema.
 
-    /// <summary>A repeated body (Pusher retries) conflicts on the hash: count it and report the first delivery's id.</summary>
+    /// <summary>
+    /// A repeated body (Pusher retries) conflicts on its time_ms and hash (the same body has the same time_ms): count
+    /// it and report the first delivery's id.
+    /// </summary>
     internal const string InsertBatchSql = """
         INSERT INTO "WebhookBatches" ("ReceivedMs", "TimeMs", "BodySha256", "Body", "EventCount", "DuplicateCount", "LastDuplicateMs")
         VALUES (@received, @time, @sha, @body, @count, 0, NULL)
-        ON CONFLICT ("BodySha256") DO UPDATE SET "DuplicateCount" = "WebhookBatches"."DuplicateCount" + 1, "LastDuplicateMs" = excluded."ReceivedMs"
+        ON CONFLICT ("TimeMs", "BodySha256") DO UPDATE SET "DuplicateCount" = "WebhookBatches"."DuplicateCount" + 1, "LastDuplicateMs" = excluded."ReceivedMs"
         RETURNING "Id", "DuplicateCount"
         """;
 

@@ -79,7 +79,10 @@ internal sealed class WebhookBatchConfiguration : IEntityTypeConfiguration<Webho
     public void Configure(EntityTypeBuilder<WebhookBatch> e)
     {
         e.ToTable("WebhookBatches");
-        e.HasIndex(b => b.BodySha256).IsUnique();
+        // Deduplication (Pusher retries a delivery with the same body, so the same time_ms): unique on (TimeMs,
+        // BodySha256) rather than the hash alone, so new keys land at the right edge of the B-tree instead of on a
+        // random page of an index as large as the table (docs/decisions/0018-appending-webhook-dedup-key.md).
+        e.HasIndex(b => new { b.TimeMs, b.BodySha256 }).IsUnique();
         // The dashboard counts today's webhooks and shows the last one.
         e.HasIndex(b => b.ReceivedMs);
         e.HasMany(b => b.Events).WithOne(x => x.Batch).HasForeignKey(x => x.BatchId).OnDelete(DeleteBehavior.Cascade);

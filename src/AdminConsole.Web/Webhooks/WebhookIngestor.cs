@@ -22,6 +22,9 @@ namespace AdminConsole.Web.Webhooks;
 /// (<see cref="AuditChainState.LoggedWebhookBatchId"/> says how far the log has got). Why: a chained log entry with
 /// its six index entries costs as much as storing and projecting the event; written inline under load it halved the
 /// batched throughput (measured: 21,500 against 42,800-46,000 events/s acknowledged).
+/// Deferring is for bursts: once the log trails by more than <see cref="WebhookOptions.LogMaxLagSeconds"/>, each commit
+/// also appends the oldest entries, so a sustained rate is acknowledged no faster than it is logged (back-pressure;
+/// docs/decisions/0017-webhook-log-back-pressure.md). A stop does not wait for a backlog: the next start appends it.
 /// Rows are written through the configured provider's <see cref="IIngestStatements"/> on the context's connection
 /// (SQLite: <see cref="SqliteStatement"/>; PostgreSQL: a few batched round trips per commit), audit entries included
 /// (through <see cref="AuditAppender"/>, which seals them into the log's hash chain): EF's SaveChanges for one audit
@@ -64,6 +67,9 @@ public sealed partial class WebhookIngestor : BackgroundService
     private long _storedBatchId;
     private long _loggedBatchId;
     private readonly WriterLoad _load;
+    private readonly UnloggedAge _unlogged = new(MachineTime);
+    private readonly TimeSpan _logMaxLag;
+    private volatile bool _stopping;
     private DateTimeOffset _catchUpFailedAt = DateTimeOffset.MinValue;
     private static readonly TimeSpan CatchUpRetryDelay = TimeSpan.FromSeconds(5);
 
@@ -75,6 +81,7 @@ public sealed partial class WebhookIngestor : BackgroundService
     {
         _store = store;
         _load = new WriterLoad(MachineTime, options.Value.LogInlineUpToEventsPerSecond);
+        _logMaxLag = TimeSpan.FromSeconds(options.Value.LogMaxLagSeconds);
         _scopes = scopes;
         _time = time;
         _live = live;
@@ -113,7 +120,10 @@ public sealed partial class WebhookIngestor : BackgroundService
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        // Kestrel has stopped taking requests by now; whatever is queued is still stored before we exit.
+        // Kestrel has stopped taking requests by now; whatever is queued is still stored before we exit. A log backlog
+        // is not: it can be minutes of catch-up (issue 17: still running 30 s after SIGTERM), and the next start
+        // appends it from the cursor, in order.
+        _stopping = true;
         _queue.Writer.TryComplete();
         await base.StopAsync(cancellationToken);
     }
@@ -156,7 +166,7 @@ public sealed partial class WebhookIngestor : BackgroundService
                 var backlog = _loggedBatchId < _storedBatchId;
                 var retryIn = _catchUpFailedAt + CatchUpRetryDelay - MachineTime.GetUtcNow();
                 // A delivery arriving meanwhile waits for at most one catch-up transaction.
-                if (backlog && !_load.Busy && retryIn <= TimeSpan.Zero && CatchUpLog())
+                if (backlog && !_stopping && !_load.Busy && retryIn <= TimeSpan.Zero && CatchUpLog())
                     continue;
                 // Not cancelled by stoppingToken: the queue completes on stop and the loop drains it. With a backlog,
                 // wake up when the load has had time to drop (or a failed catch-up may be retried), even if no
@@ -173,7 +183,10 @@ public sealed partial class WebhookIngestor : BackgroundService
                 group.Add(work);
                 events += work.EventCount;
             }
-            CommitGroup(group);
+            // Back-pressure: once the log trails by more than LogMaxLagSeconds, this commit also appends the oldest
+            // entries, twice as many as it stores, so its acknowledgements wait for log work and the backlog shrinks.
+            var catchUp = _unlogged.Age > _logMaxLag ? Math.Min(MaxEventsPerCommit, Math.Max(2 * events, LogCatchUpEventsUnderTraffic)) : 0;
+            CommitGroup(group, catchUp);
             _load.Add(events);
         }
     }
@@ -200,6 +213,7 @@ public sealed partial class WebhookIngestor : BackgroundService
         try
         {
             (_loggedBatchId, _storedBatchId) = LogStoredDeliveries(_load.Quiet ? LogCatchUpEventsWhenQuiet : LogCatchUpEventsUnderTraffic);
+            _unlogged.Update(_storedBatchId, _loggedBatchId);
             return true;
         }
         catch (Exception ex)
@@ -216,8 +230,16 @@ public sealed partial class WebhookIngestor : BackgroundService
     private (long Logged, long Stored) LogStoredDeliveries(int maxEvents) => InWriteTransaction((statements, _) =>
     {
         var (logged, stored) = statements.ReadLogPosition();
+        return (AppendLogEntries(statements, _time.GetUtcNow().UtcDateTime, logged, maxEvents), stored);
+    });
+
+    /// <summary>
+    /// Appends the entries of stored deliveries after <paramref name="logged"/>, oldest first, about
+    /// <paramref name="maxEvents"/> events (whole deliveries), and moves the cursor; returns where it now stands.
+    /// </summary>
+    private static long AppendLogEntries(IIngestStatements statements, DateTime now, long logged, int maxEvents)
+    {
         var before = logged;
-        var now = _time.GetUtcNow().UtcDateTime;
         foreach (var (batchId, body) in statements.ReadUnlogged(logged, maxEvents))
         {
             if (AdminConsole.Channels.Webhook.TryParse(body, out var webhook, out var error))
@@ -236,8 +258,8 @@ public sealed partial class WebhookIngestor : BackgroundService
         }
         if (logged != before)
             statements.MoveLogCursor(logged);
-        return (logged, stored);
-    });
+        return logged;
+    }
 
     /// <summary>
     /// Runs <paramref name="work"/> in one write transaction of the writer's: the statements lock the chain head (and
@@ -261,14 +283,16 @@ public sealed partial class WebhookIngestor : BackgroundService
         statements.InsertAudit(now, AuditKinds.WebhookEvent, Actor.Pusher, target: WebhookTarget.Of(batchId), data: e.RawJson,
             channel: e.Channel, eventName: e.Name, outcome: "accepted");
 
-    private void CommitGroup(List<IngestWork> group)
+    /// <param name="catchUpEvents">Log entries of older deliveries to append in the same transaction (back-pressure).</param>
+    private void CommitGroup(List<IngestWork> group, int catchUpEvents = 0)
     {
         try
         {
             var started = MachineTime.GetTimestamp();
-            var (outcome, stored, logged) = Commit(group);
+            var (outcome, stored, logged) = Commit(group, catchUpEvents);
             _metrics.Committed(MachineTime.GetElapsedTime(started));
             (_storedBatchId, _loggedBatchId) = (stored, logged);
+            _unlogged.Update(stored, logged);
             foreach (var work in group)
                 work.Complete();
             _live.Committed(outcome);
@@ -288,7 +312,7 @@ public sealed partial class WebhookIngestor : BackgroundService
     }
 
     /// <returns>What was committed, and afterwards the newest stored delivery and the newest logged one.</returns>
-    private (CommittedGroup Outcome, long StoredBatchId, long LoggedBatchId) Commit(List<IngestWork> group) => InWriteTransaction((statements, transaction) =>
+    private (CommittedGroup Outcome, long StoredBatchId, long LoggedBatchId) Commit(List<IngestWork> group, int catchUpEvents) => InWriteTransaction((statements, transaction) =>
     {
         using var projector = _projection.Open(transaction);
         var committed = new CommittedGroup();
@@ -325,6 +349,8 @@ public sealed partial class WebhookIngestor : BackgroundService
 
         if (logNow && stored > logged)
             statements.MoveLogCursor(logged = stored);
+        else if (catchUpEvents > 0 && stored > logged)
+            logged = AppendLogEntries(statements, now, logged, catchUpEvents);
         projector.Complete();
         return (committed, stored, logged);
     });

@@ -20,8 +20,8 @@ namespace AdminConsole.Web.Tests.Webhooks;
 [Trait("Needs", "Process")]
 public sealed class WebhookDurabilityTests : IAsyncLifetime
 {
-    private const string Key = "durability-key";
-    private const string Secret = "durability-secret";
+    internal const string Key = "durability-key";
+    internal const string Secret = "durability-secret";
     private readonly string _dir = Directory.CreateTempSubdirectory("adminconsole-durability-").FullName;
     private string DatabasePath => Path.Combine(_dir, "console.db");
 
@@ -111,7 +111,8 @@ public sealed class WebhookDurabilityTests : IAsyncLifetime
         return stored;
     }
 
-    private static Task<HttpResponseMessage> PostAsync(HttpClient http, string body)
+    /// <summary>Posts a webhook signed for the consoles these process tests start (<see cref="Key"/>, <see cref="Secret"/>).</summary>
+    internal static Task<HttpResponseMessage> PostAsync(HttpClient http, string body)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/pusher/webhook") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Add("X-Pusher-Key", Key);

@@ -633,10 +633,10 @@ namespace AdminConsole.Web.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("BodySha256")
-                        .IsUnique();
-
                     b.HasIndex("ReceivedMs");
+
+                    b.HasIndex("TimeMs", "BodySha256")
+                        .IsUnique();
 
                     b.ToTable("WebhookBatches", (string)null);
                 });

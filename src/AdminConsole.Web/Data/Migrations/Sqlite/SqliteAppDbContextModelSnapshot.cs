@@ -616,10 +616,10 @@ namespace AdminConsole.Web.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("BodySha256")
-                        .IsUnique();
-
                     b.HasIndex("ReceivedMs");
+
+                    b.HasIndex("TimeMs", "BodySha256")
+                        .IsUnique();
 
                     b.ToTable("WebhookBatches", (string)null);
                 });
