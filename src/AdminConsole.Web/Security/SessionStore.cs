@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Security.Cryptography;
+using AdminConsole.Web.Cluster;
 using AdminConsole.Web.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -15,12 +16,33 @@ namespace AdminConsole.Web.Security;
 /// The table is read once, at the first request; from then on memory is authoritative and every request's check is a
 /// dictionary lookup, because <c>/pusher/auth</c> runs it thousands of times a second. The database is written on
 /// sign-in, renewal, sign-out and revocation, and for "last seen" at most once per <see cref="LastSeenInterval"/>
-/// per session. One process owns the sessions, as it owns the SQLite file.
+/// per session. With several instances on one database (<see cref="ClusterSignal.ReachesOtherInstances"/>) memory is
+/// a cache of the table instead: a session another instance created is read from the table at its first request here,
+/// and an instance that ends or renews a session tells the others through the change signal (<see cref="SignalTopic"/>),
+/// which drop or re-read it at once (decision 0015). Messages name a session by user and
+/// <see cref="UserSession.Handle"/>, never by its id.
 /// </summary>
-public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time, ILogger<SessionStore> logger) : ITicketStore
+public sealed class SessionStore : ITicketStore
 {
     /// <summary>The claim, added to every stored ticket, that tells the rest of the console which session a request belongs to.</summary>
     public const string SessionClaim = "AdminConsole.Session";
+
+    /// <summary>The change signal's topic: "ended {user} {handle}", "ended-all {user}", "renewed {user} {handle}".</summary>
+    public const string SignalTopic = "sessions";
+
+    private readonly IServiceScopeFactory scopes;
+    private readonly TimeProvider time;
+    private readonly ILogger<SessionStore> logger;
+    private readonly ClusterSignal signal;
+
+    public SessionStore(IServiceScopeFactory scopes, TimeProvider time, ILogger<SessionStore> logger, ClusterSignal signal)
+    {
+        this.scopes = scopes;
+        this.time = time;
+        this.logger = logger;
+        this.signal = signal;
+        signal.Subscribe(SignalTopic, OnSignal, () => _ = ResyncAsync());
+    }
 
     public static readonly TimeSpan LastSeenInterval = TimeSpan.FromMinutes(1);
 
@@ -84,6 +106,7 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
         await WithDbAsync(db => db.UserSessions.Where(s => s.Id == key)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.Ticket, bytes).SetProperty(s => s.ExpiresUtc, expires), cancellationToken));
         _sessions[key] = current with { Ticket = ticket, ExpiresUtc = ticket.Properties.ExpiresUtc };
+        await signal.PublishAsync(SignalTopic, $"renewed {current.UserId} {UserSession.HandleOf(key)}");
     }
 
     public Task<AuthenticationTicket?> RetrieveAsync(string key) => RetrieveAsync(key, null!, default);
@@ -93,7 +116,12 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
         if (!_loaded)
             await EnsureLoadedAsync(cancellationToken);
         if (!_sessions.TryGetValue(key, out var entry))
-            return null;
+        {
+            // Several instances: the session may be another's (memory here is a cache of the table, see above).
+            if (!signal.ReachesOtherInstances || await ReadAsync(key, cancellationToken) is not { } read)
+                return null;
+            entry = read;
+        }
         var now = time.GetUtcNow();
         if (now - entry.LastSeenWritten >= LastSeenInterval)
         {
@@ -113,9 +141,15 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
     {
         await EnsureLoadedAsync(cancellationToken);
         var removed = _sessions.TryRemove(key, out var entry);
+        var userId = entry?.UserId;
+        if (userId is null && signal.ReachesOtherInstances) // held only by another instance: it must still hear of the end
+            userId = await WithDbAsync(db => db.UserSessions.Where(s => s.Id == key).Select(s => s.UserId).FirstOrDefaultAsync(CancellationToken.None));
         await WithDbAsync(db => db.UserSessions.Where(s => s.Id == key).ExecuteDeleteAsync(CancellationToken.None));
+        if (userId is null)
+            return;
         if (removed)
-            Ended?.Invoke(key, entry!.UserId);
+            Ended?.Invoke(key, userId);
+        await signal.PublishAsync(SignalTopic, $"ended {userId} {UserSession.HandleOf(key)}");
     }
 
     /// <summary>Ends every session of the user ("sign out everywhere", lock, role change, password reset, deletion).</summary>
@@ -128,6 +162,8 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
         await WithDbAsync(db => db.UserSessions.Where(s => s.UserId == userId).ExecuteDeleteAsync(CancellationToken.None));
         foreach (var key in keys)
             Ended?.Invoke(key, userId);
+        // Told even when none was held here: another instance may hold sessions of the user this one never saw.
+        await signal.PublishAsync(SignalTopic, $"ended-all {userId}");
         return keys.Count;
     }
 
@@ -136,6 +172,9 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
     {
         await EnsureLoadedAsync(ct);
         var key = _sessions.Where(s => s.Value.UserId == userId && UserSession.HandleOf(s.Key) == handle).Select(s => s.Key).FirstOrDefault();
+        if (key is null && signal.ReachesOtherInstances) // a session only another instance has served so far
+            key = (await WithDbAsync(db => db.UserSessions.Where(s => s.UserId == userId).Select(s => s.Id).ToListAsync(ct)))
+                .FirstOrDefault(id => UserSession.HandleOf(id) == handle);
         if (key is null)
             return false;
         await RemoveAsync(key, null!, ct);
@@ -150,8 +189,96 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
         var rows = await WithDbAsync(db => db.UserSessions.AsNoTracking()
             .Where(s => s.UserId == userId && (s.ExpiresUtc == null || s.ExpiresUtc > now))
             .OrderByDescending(s => s.CreatedUtc).ToListAsync(ct));
-        return rows.Where(r => _sessions.ContainsKey(r.Id)).ToList();
+        // One instance: memory is authoritative. Several: the table is (a session may be held by another instance only).
+        return signal.ReachesOtherInstances ? rows : rows.Where(r => _sessions.ContainsKey(r.Id)).ToList();
     }
+
+    /// <summary>A session this instance does not hold, from the table (another instance created it); null when there is none.</summary>
+    private async Task<Entry?> ReadAsync(string key, CancellationToken ct)
+    {
+        var row = await WithDbAsync(db => db.UserSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == key, ct));
+        if (row is null || ToEntry(row) is not { } entry || entry.ExpiresUtc <= time.GetUtcNow())
+            return null;
+        return _sessions.GetOrAdd(key, entry);
+    }
+
+    /// <summary>Another instance ended or renewed sessions: end them here too (closing their hub connections), or re-read them.</summary>
+    private void OnSignal(string message)
+    {
+        var parts = message.Split(' ');
+        switch (parts)
+        {
+            case ["ended-all", var userId]:
+                foreach (var key in KeysOf(userId, handle: null))
+                    EndHere(key, userId);
+                break;
+            case ["ended", var userId, var handle]:
+                foreach (var key in KeysOf(userId, handle))
+                    EndHere(key, userId);
+                break;
+            case ["renewed", var userId, var handle]:
+                foreach (var key in KeysOf(userId, handle))
+                    _ = RefreshAsync(key);
+                break;
+        }
+    }
+
+    private List<string> KeysOf(string userId, string? handle) =>
+        [.. _sessions.Where(s => s.Value.UserId == userId && (handle is null || UserSession.HandleOf(s.Key) == handle)).Select(s => s.Key)];
+
+    private void EndHere(string key, string userId)
+    {
+        if (_sessions.TryRemove(key, out _))
+            Ended?.Invoke(key, userId);
+    }
+
+    /// <summary>Replaces what is held of a session with the table's row (renewed elsewhere), or ends it here when the row is gone.</summary>
+    private async Task RefreshAsync(string key)
+    {
+        try
+        {
+            var row = await WithDbAsync(db => db.UserSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == key));
+            if (row is not null && ToEntry(row) is { } entry)
+                _sessions[key] = entry;
+            else if (_sessions.TryGetValue(key, out var held))
+                EndHere(key, held.UserId);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Re-reading a session renewed by another instance failed; the next resynchronization retries.");
+        }
+    }
+
+    /// <summary>
+    /// Messages may have been missed (the link to the other instances was down): every held session is checked against
+    /// the table; those gone end here, the others take the table's ticket.
+    /// </summary>
+    private async Task ResyncAsync()
+    {
+        if (!_loaded)
+            return; // nothing held yet: the first request loads the table as it is
+        try
+        {
+            var rows = await WithDbAsync(db => db.UserSessions.AsNoTracking().ToListAsync());
+            var current = rows.ToDictionary(r => r.Id, StringComparer.Ordinal);
+            foreach (var (key, held) in _sessions)
+            {
+                if (current.TryGetValue(key, out var row) && ToEntry(row) is { } entry)
+                    _sessions[key] = entry;
+                else
+                    EndHere(key, held.UserId);
+            }
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Resynchronizing the sessions with the table failed; the next resynchronization retries.");
+        }
+    }
+
+    private static Entry? ToEntry(UserSession row) =>
+        TicketSerializer.Default.Deserialize(row.Ticket) is { } ticket
+            ? new Entry(ticket, row.UserId, ticket.Properties.ExpiresUtc, new DateTimeOffset(DateTime.SpecifyKind(row.LastSeenUtc, DateTimeKind.Utc)))
+            : null;
 
     private async Task EnsureLoadedAsync(CancellationToken ct)
     {
@@ -169,8 +296,8 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
             });
             foreach (var row in rows)
             {
-                if (TicketSerializer.Default.Deserialize(row.Ticket) is { } ticket)
-                    _sessions.TryAdd(row.Id, new Entry(ticket, row.UserId, ticket.Properties.ExpiresUtc, new DateTimeOffset(DateTime.SpecifyKind(row.LastSeenUtc, DateTimeKind.Utc))));
+                if (ToEntry(row) is { } entry)
+                    _sessions.TryAdd(row.Id, entry);
                 else
                     logger.LogWarning("Session {Session} could not be read and is ignored.", row.Id[..8]);
             }
