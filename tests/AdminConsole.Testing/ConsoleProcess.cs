@@ -89,6 +89,22 @@ public sealed class ConsoleProcess : IAsyncDisposable
         return new ConsoleProcess(process, url, db, owns, output);
     }
 
+    /// <summary>
+    /// A console on a PostgreSQL database (<see cref="TestPostgres.CreateDatabase"/>): several of these on one database are
+    /// the instances of one deployment behind a load balancer.
+    /// </summary>
+    /// <param name="settings">Further configuration, as in <see cref="StartAsync"/> (e.g. Redis__Configuration).</param>
+    public static Task<ConsoleProcess> StartOnPostgresAsync(string dll, string key, string secret, string connectionString, string? url = null,
+        IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var all = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
+        {
+            ["Database__Provider"] = "Postgres",
+            ["ConnectionStrings__Console"] = connectionString,
+        };
+        return StartAsync(dll, key, secret, databasePath: null, url, all);
+    }
+
     /// <summary>Starts `dotnet {dll} {args}` with stdin/stdout/stderr redirected and only the given settings.</summary>
     public static Process Start(string dll, IEnumerable<string> args, IDictionary<string, string> environment, string? workingDirectory = null)
     {
