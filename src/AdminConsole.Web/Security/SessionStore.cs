@@ -47,6 +47,12 @@ public sealed class SessionStore : ITicketStore
     public static readonly TimeSpan LastSeenInterval = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrentDictionary<string, Entry> _sessions = new(StringComparer.Ordinal);
+
+    // Several instances: sessions known to have ended, so a browser that keeps sending an ended session's cookie (every
+    // request of an open page) is refused without a query. Bounded: past MaxEnded it is cleared and such a cookie costs
+    // one primary-key read per request again.
+    private readonly ConcurrentDictionary<string, bool> _ended = new(StringComparer.Ordinal);
+    private const int MaxEnded = 10_000;
     private readonly SemaphoreSlim _loading = new(1, 1);
     private volatile bool _loaded;
 
@@ -118,7 +124,7 @@ public sealed class SessionStore : ITicketStore
         if (!_sessions.TryGetValue(key, out var entry))
         {
             // Several instances: the session may be another's (memory here is a cache of the table, see above).
-            if (!signal.ReachesOtherInstances || await ReadAsync(key, cancellationToken) is not { } read)
+            if (!signal.ReachesOtherInstances || _ended.ContainsKey(key) || await ReadAsync(key, cancellationToken) is not { } read)
                 return null;
             entry = read;
         }
@@ -147,6 +153,7 @@ public sealed class SessionStore : ITicketStore
         await WithDbAsync(db => db.UserSessions.Where(s => s.Id == key).ExecuteDeleteAsync(CancellationToken.None));
         if (userId is null)
             return;
+        Forget(key);
         if (removed)
             Ended?.Invoke(key, userId);
         await signal.PublishAsync(SignalTopic, $"ended {userId} {UserSession.HandleOf(key)}");
@@ -158,7 +165,10 @@ public sealed class SessionStore : ITicketStore
         await EnsureLoadedAsync(ct);
         var keys = _sessions.Where(s => s.Value.UserId == userId).Select(s => s.Key).ToList();
         foreach (var key in keys)
+        {
             _sessions.TryRemove(key, out _);
+            Forget(key);
+        }
         await WithDbAsync(db => db.UserSessions.Where(s => s.UserId == userId).ExecuteDeleteAsync(CancellationToken.None));
         foreach (var key in keys)
             Ended?.Invoke(key, userId);
@@ -228,8 +238,18 @@ public sealed class SessionStore : ITicketStore
 
     private void EndHere(string key, string userId)
     {
+        Forget(key);
         if (_sessions.TryRemove(key, out _))
             Ended?.Invoke(key, userId);
+    }
+
+    private void Forget(string key)
+    {
+        if (!signal.ReachesOtherInstances)
+            return; // one instance: memory is authoritative, a miss is already a refusal
+        if (_ended.Count >= MaxEnded)
+            _ended.Clear();
+        _ended[key] = true;
     }
 
     /// <summary>Replaces what is held of a session with the table's row (renewed elsewhere), or ends it here when the row is gone.</summary>
