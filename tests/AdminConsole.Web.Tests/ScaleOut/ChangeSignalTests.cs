@@ -93,44 +93,24 @@ public class ChangeSignalTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task After_its_listening_connection_is_terminated_A_reloads_and_hears_B_again()
-    {
-        var (a, b) = Pair(redis: false);
-        using var first = a;
-        using var second = b;
-        await ConnectedAsync(a, b);
-        var resynced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        a.Memberships.Invalidated += () => resynced.TrySetResult();
-
-        // As a failover or an administrator would: the server ends A's LISTEN session (and B's, on the same database).
-        await using (var connection = (NpgsqlConnection)a.CreateDirectConnection())
+    public Task After_its_listening_connection_is_terminated_A_reloads_and_hears_B_again() =>
+        AfterTheLinkIsCutAsync(redis: false, async a =>
         {
+            // As a failover or an administrator would: the server ends A's LISTEN session (and B's, on the same database).
+            await using var connection = (NpgsqlConnection)a.CreateDirectConnection();
             await connection.OpenAsync();
             await using var kill = new NpgsqlCommand(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'AdminConsole change signal'", connection);
             Assert.Equal(2L, await kill.ExecuteScalarAsync());
-        }
-
-        // Nothing changed, yet A drops its snapshot once it listens again: what was sent meanwhile may have been missed.
-        await resynced.Task.WaitAsync(TimeSpan.FromSeconds(15));
-        await ConnectedAsync(a, b);
-        await AssertBReachesAAsync(a, b);
-    }
+        });
 
     [Fact]
-    public async Task After_its_Redis_connection_is_killed_A_reloads_and_hears_B_again()
-    {
-        var (a, b) = Pair(redis: true);
-        using var first = a;
-        using var second = b;
-        await ConnectedAsync(a, b);
-        var resynced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        a.Memberships.Invalidated += () => resynced.TrySetResult();
-
-        var options = ConfigurationOptions.Parse(TestRedis.Configuration);
-        options.AllowAdmin = true;
-        await using (var admin = await ConnectionMultiplexer.ConnectAsync(options))
+    public Task After_its_Redis_connection_is_killed_A_reloads_and_hears_B_again() =>
+        AfterTheLinkIsCutAsync(redis: true, async a =>
         {
+            var options = ConfigurationOptions.Parse(TestRedis.Configuration);
+            options.AllowAdmin = true;
+            await using var admin = await ConnectionMultiplexer.ConnectAsync(options);
             var server = admin.GetServer(admin.GetEndPoints()[0]);
             var killed = 0;
             foreach (var client in (await server.ClientListAsync()).Where(c => c.Name == a.ClientName))
@@ -139,8 +119,20 @@ public class ChangeSignalTests(ITestOutputHelper output)
                 killed++;
             }
             Assert.True(killed >= 1, "A's Redis connections were found by name");
-        }
+        });
 
+    private static async Task AfterTheLinkIsCutAsync(bool redis, Func<SignalConsole, Task> cut)
+    {
+        var (a, b) = Pair(redis);
+        using var first = a;
+        using var second = b;
+        await ConnectedAsync(a, b);
+        var resynced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        a.Memberships.Invalidated += () => resynced.TrySetResult();
+
+        await cut(a);
+
+        // Nothing changed, yet A drops its snapshot once it listens again: what was sent meanwhile may have been missed.
         await resynced.Task.WaitAsync(TimeSpan.FromSeconds(15));
         await ConnectedAsync(a, b);
         await AssertBReachesAAsync(a, b);
