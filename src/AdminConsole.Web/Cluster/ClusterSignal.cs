@@ -27,7 +27,7 @@ public abstract partial class ClusterSignal(ILogger logger) : BackgroundService
     public abstract bool ReachesOtherInstances { get; }
 
     /// <summary>Why the link to the other instances is down; null while it is up (or when there are no others).</summary>
-    public string? Problem => ReachesOtherInstances ? _problem : null;
+    public virtual string? Problem => ReachesOtherInstances ? _problem : null;
 
     /// <summary>What the health check names: "Redis pub/sub", "PostgreSQL LISTEN/NOTIFY".</summary>
     public abstract string Name { get; }

@@ -15,6 +15,17 @@ internal sealed class RedisClusterSignal(RedisConnection redis, ILogger<RedisClu
     public override bool ReachesOtherInstances => true;
     public override string Name => "Redis pub/sub";
 
+    private IConnectionMultiplexer? _connection;
+
+    /// <summary>
+    /// The subscription link as it is now: the multiplexer raises its failed and restored events on the thread pool,
+    /// so a "failed" can be handled after the "restored" that followed it (seen in a test run); the flag they set alone
+    /// would then stay down.
+    /// </summary>
+    public override string? Problem => _connection is { } c && c.GetSubscriber().IsConnected(redis.Channel(ChannelName))
+        ? null
+        : base.Problem ?? "the Redis subscription link is down";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var connection = await redis.GetAsync().WaitAsync(stoppingToken);
@@ -43,6 +54,7 @@ internal sealed class RedisClusterSignal(RedisConnection redis, ILogger<RedisClu
                 await Task.Delay(RetryEvery, stoppingToken);
             }
         }
+        _connection = connection; // subscribed: from now on the link's state is the subscriber's
         if (connection.IsConnected)
             await ConnectedAsync();
     }
