@@ -41,10 +41,13 @@ else
   fi
 fi
 
-# The storage tests run on SQLite and on PostgreSQL: a throwaway server for this run, stopped on exit.
+# The storage tests run on SQLite and on PostgreSQL, the scale-out tests against PostgreSQL and Redis: throwaway
+# servers for this run, both stopped on exit.
 source tests/postgres.sh
-trap stop_test_postgres EXIT
+source tests/redis.sh
+trap 'stop_test_redis; stop_test_postgres' EXIT
 start_test_postgres
+start_test_redis
 
 echo "== dotnet tool restore"
 dotnet tool restore >/dev/null

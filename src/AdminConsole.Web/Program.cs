@@ -1,6 +1,7 @@
 using AdminConsole.Web.ApiAccess;
 using AdminConsole.Web.ChannelAuth;
 using AdminConsole.Web.Classes;
+using AdminConsole.Web.Cluster;
 using AdminConsole.Web.Compose;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
@@ -22,6 +23,7 @@ builder.UseDefaultUrl();
 builder.AddData();
 builder.AddPusher();
 builder.AddLocalChannels();
+builder.AddCluster();
 builder.AddMemberships();
 builder.AddSecurity();
 builder.AddTransport();

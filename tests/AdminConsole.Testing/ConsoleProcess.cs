@@ -93,15 +93,21 @@ public sealed class ConsoleProcess : IAsyncDisposable
     /// <paramref name="settings"/> plus what puts a console started with <see cref="StartAsync"/> on PostgreSQL
     /// (several processes given the same <paramref name="connectionString"/> are instances of one cluster).
     /// </summary>
-    public static Dictionary<string, string> OnPostgres(string connectionString, IReadOnlyDictionary<string, string>? settings = null)
-    {
-        var all = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
+    public static Dictionary<string, string> OnPostgres(string connectionString, IReadOnlyDictionary<string, string>? settings = null) =>
+        new(settings ?? new Dictionary<string, string>())
         {
             ["Database__Provider"] = "Postgres",
             ["ConnectionStrings__Console"] = connectionString,
         };
-        return all;
-    }
+
+    /// <summary>
+    /// A console on a PostgreSQL database (<see cref="TestPostgres.CreateDatabase"/>): several of these on one database are
+    /// the instances of one deployment behind a load balancer.
+    /// </summary>
+    /// <param name="settings">Further configuration, as in <see cref="StartAsync"/> (e.g. Redis__Configuration).</param>
+    public static Task<ConsoleProcess> StartOnPostgresAsync(string dll, string key, string secret, string connectionString, string? url = null,
+        IReadOnlyDictionary<string, string>? settings = null) =>
+        StartAsync(dll, key, secret, databasePath: null, url, OnPostgres(connectionString, settings));
 
     /// <summary>Starts `dotnet {dll} {args}` with stdin/stdout/stderr redirected and only the given settings.</summary>
     public static Process Start(string dll, IEnumerable<string> args, IDictionary<string, string> environment, string? workingDirectory = null)

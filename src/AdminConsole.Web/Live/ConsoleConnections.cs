@@ -15,7 +15,8 @@ namespace AdminConsole.Web.Live;
 /// once, at its start; without this it would keep its groups after its user's session ended, their account was
 /// locked, their roles changed or they left a class. So a connection closes at once when its session ends, and is
 /// re-checked on the cookie's clock and interval (<see cref="SecurityStampValidatorOptions"/>, a minute): it closes when
-/// its user's security stamp changed or the groups it would be given now differ from those it has. The client
+/// its user's security stamp changed or the groups it would be given now differ from those it has, and at once whenever
+/// the membership snapshot is invalidated (a save here, or on another instance through the change signal). The client
 /// reconnects, and the new connection is authorized afresh, or refused.
 /// </summary>
 public sealed class ConsoleConnections(
@@ -27,6 +28,8 @@ public sealed class ConsoleConnections(
 {
     private readonly ConcurrentDictionary<string, Open> _open = new(StringComparer.Ordinal);
     private ITimer? _timer;
+    // 0 idle, 1 running, 2 running and asked again: a burst of invalidations costs one re-check after the current one.
+    private int _recheck;
 
     /// <summary>The groups a user is given: everyone's, then all activity or their classes'. Empty: no console access.</summary>
     public static IReadOnlyList<string> GroupsOf(UserAccess? user, MembershipSnapshot snapshot)
@@ -46,6 +49,10 @@ public sealed class ConsoleConnections(
 
     public int Count => _open.Count;
 
+    /// <summary>The connections to this instance that are in <paramref name="group"/> (other instances' are theirs to know).</summary>
+    public IReadOnlyList<string> InGroup(string group) =>
+        [.. _open.Values.Where(o => o.Groups.Split(' ').Contains(group, StringComparer.Ordinal)).Select(o => o.Context.ConnectionId)];
+
     public void Opened(HubCallerContext context, IReadOnlyList<string> groups)
     {
         var user = context.User!;
@@ -59,6 +66,7 @@ public sealed class ConsoleConnections(
     public Task StartAsync(CancellationToken cancellationToken)
     {
         sessions.Ended += OnSessionEnded;
+        memberships.Invalidated += OnMembershipsInvalidated;
         var interval = stampCheck.Value.ValidationInterval;
         if (interval > TimeSpan.Zero)
             _timer = (stampCheck.Value.TimeProvider ?? TimeProvider.System).CreateTimer(_ => _ = RecheckAsync(), null, interval, interval);
@@ -68,6 +76,7 @@ public sealed class ConsoleConnections(
     public Task StopAsync(CancellationToken cancellationToken)
     {
         sessions.Ended -= OnSessionEnded;
+        memberships.Invalidated -= OnMembershipsInvalidated;
         _timer?.Dispose();
         return Task.CompletedTask;
     }
@@ -95,6 +104,21 @@ public sealed class ConsoleConnections(
         {
             logger.LogError(e, "Re-checking the open console connections failed; the next check retries.");
         }
+    }
+
+    private void OnMembershipsInvalidated()
+    {
+        if (_open.IsEmpty || Interlocked.Increment(ref _recheck) > 1)
+            return;
+        _ = Task.Run(async () =>
+        {
+            do
+            {
+                Volatile.Write(ref _recheck, 1);
+                await RecheckAsync();
+            }
+            while (Interlocked.CompareExchange(ref _recheck, 0, 1) != 1);
+        });
     }
 
     private void OnSessionEnded(string session, string userId)

@@ -19,6 +19,7 @@ namespace AdminConsole.Web.Live;
 /// </summary>
 public sealed partial class LivePublisher(
     IHubContext<ConsoleHub, IConsoleClient> hub,
+    ConsoleConnections connections,
     IServiceScopeFactory scopes,
     TimeProvider time,
     ILogger<LivePublisher> logger) : BackgroundService, IWebhookActivityNotifier, IAuditFeed, IOccupancyNotifier
@@ -132,7 +133,14 @@ public sealed partial class LivePublisher(
                 await hub.Clients.Group(ConsoleGroups.Class(byClass.Key)).WebhookEventsReceived(new EventBatch(byClass.ToList(), 0));
         }
         if (p.Activity.Count > 0)
-            await hub.Clients.Group(ConsoleGroups.AllActivity).ActivityAppended(new ActivityBatch(p.Activity, p.OmittedActivity));
+        {
+            // Every instance tails the one log table, so each tells only the pages connected to it: sent to the group,
+            // through the Redis backplane, every page would get each entry once per instance. Sends to a connection of
+            // this instance never touch Redis.
+            var here = connections.InGroup(ConsoleGroups.AllActivity);
+            if (here.Count > 0)
+                await hub.Clients.Clients(here).ActivityAppended(new ActivityBatch(p.Activity, p.OmittedActivity));
+        }
         if (p.StatsDirty)
         {
             await using var scope = scopes.CreateAsyncScope();

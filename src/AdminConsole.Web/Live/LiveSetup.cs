@@ -1,6 +1,9 @@
+using AdminConsole.Web.Cluster;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Occupancy;
 using AdminConsole.Web.Webhooks;
+using StackExchange.Redis;
+using BackplaneOptions = Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions;
 
 namespace AdminConsole.Web.Live;
 
@@ -9,7 +12,17 @@ public static class LiveSetup
 {
     public static void AddLive(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSignalR();
+        var signalR = builder.Services.AddSignalR();
+        var redis = ClusterSetup.RedisOf(builder.Configuration);
+        if (redis.Enabled)
+        {
+            // Several instances: a message for a group or for all goes through Redis to every instance's connections,
+            // so a webhook received by A updates a page connected to B. On the instance's one Redis connection, under
+            // the console's channel prefix, so consoles sharing a Redis stay apart.
+            signalR.AddStackExchangeRedis(o => o.Configuration.ChannelPrefix = RedisChannel.Literal(redis.ChannelPrefix));
+            builder.Services.AddOptions<BackplaneOptions>().Configure<RedisConnection>((o, connection) =>
+                o.ConnectionFactory = async _ => await connection.GetAsync());
+        }
         builder.Services.AddSingleton<LivePublisher>();
         builder.Services.AddSingleton<ConsoleConnections>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConsoleConnections>());

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using AdminConsole.Web.Classes;
+using AdminConsole.Web.Cluster;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.Shared;
 using Microsoft.AspNetCore.Identity;
@@ -13,11 +14,36 @@ namespace AdminConsole.Web.Memberships;
 /// loads in milliseconds and turns a burst of a thousand cold subscriptions into one load instead of a thousand.
 /// The snapshot is versioned: <see cref="MembershipChangeInterceptor"/> bumps the version whenever a membership,
 /// class, role assignment or user is saved through EF Core, and a short time-to-live catches changes made
-/// outside it (another process, ExecuteUpdate, manual SQL).
+/// outside it (ExecuteUpdate, manual SQL). Other instances on the same database hear of a save through the
+/// <see cref="ClusterSignal"/> (<see cref="SignalTopic"/>) and drop their snapshot within milliseconds (decision 0015).
 /// </summary>
-public sealed partial class MembershipCache(IServiceScopeFactory scopes, TimeProvider time, ILogger<MembershipCache> logger)
+public sealed partial class MembershipCache
 {
     public static readonly TimeSpan TimeToLive = TimeSpan.FromSeconds(60);
+
+    /// <summary>The change signal's topic: "a membership, class, role or user was saved; reload".</summary>
+    public const string SignalTopic = "memberships";
+
+    private readonly IServiceScopeFactory scopes;
+    private readonly TimeProvider time;
+    private readonly ILogger<MembershipCache> logger;
+    private readonly ClusterSignal signal;
+
+    public MembershipCache(IServiceScopeFactory scopes, TimeProvider time, ILogger<MembershipCache> logger, ClusterSignal signal)
+    {
+        this.scopes = scopes;
+        this.time = time;
+        this.logger = logger;
+        this.signal = signal;
+        // Another instance saved a change, or messages may have been missed while the link was down: reload.
+        signal.Subscribe(SignalTopic, _ => InvalidateAll(), InvalidateAll);
+    }
+
+    /// <summary>
+    /// Raised after every invalidation (a save here, a signal from another instance): holders of what the snapshot
+    /// granted (the hub's open connections) re-check. Handlers must be quick and must not throw.
+    /// </summary>
+    public event Action? Invalidated;
 
     private long _version;
     private MembershipSnapshot? _current;
@@ -38,7 +64,18 @@ public sealed partial class MembershipCache(IServiceScopeFactory scopes, TimePro
     public void Invalidate(string userId) => InvalidateAll();
 
     /// <summary>Drop everything; the next request reloads.</summary>
-    public void InvalidateAll() => Interlocked.Increment(ref _version);
+    public void InvalidateAll()
+    {
+        Interlocked.Increment(ref _version);
+        Invalidated?.Invoke();
+    }
+
+    /// <summary>A change was committed here: drop the snapshot and tell the other instances to drop theirs.</summary>
+    public void ChangeCommitted()
+    {
+        InvalidateAll();
+        _ = signal.PublishAsync(SignalTopic);
+    }
 
     private Task<MembershipSnapshot> LoadSharedAsync()
     {

@@ -12,7 +12,8 @@ namespace AdminConsole.Web.Memberships;
 /// or users, so pages that change them cannot forget to. The version is bumped before the save (no reader caches
 /// the old state under the new version) and again after the commit (a reader that loaded in between is dropped).
 /// Inside an explicit transaction (user and role changes run several saves in one) "after the commit" is the
-/// transaction's commit or rollback, not the save: a reader in between still sees the old rows.
+/// transaction's commit or rollback, not the save: a reader in between still sees the old rows. After the commit the
+/// other instances are told too (<see cref="MembershipCache.ChangeCommitted"/>).
 /// </summary>
 internal sealed class MembershipChangeInterceptor(MembershipCache cache) : SaveChangesInterceptor
 {
@@ -62,13 +63,13 @@ internal sealed class MembershipChangeInterceptor(MembershipCache cache) : SaveC
         if (context is null || context.Database.CurrentTransaction is not null)
             return; // MembershipCommitInterceptor finishes it when the transaction ends
         if (Pending.Remove(context))
-            cache.InvalidateAll();
+            cache.ChangeCommitted();
     }
 
     internal void TransactionEnded(DbContext? context)
     {
         if (context is not null && Pending.Remove(context))
-            cache.InvalidateAll();
+            cache.ChangeCommitted();
     }
 
     private static bool Touches(DbContext context)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Security.Cryptography;
+using AdminConsole.Web.Cluster;
 using AdminConsole.Web.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -15,21 +16,47 @@ namespace AdminConsole.Web.Security;
 /// The table is read once, at the first request; from then on memory is authoritative and every request's check is a
 /// dictionary lookup, because <c>/pusher/auth</c> runs it thousands of times a second. The database is written on
 /// sign-in, renewal, sign-out and revocation, and for "last seen" at most once per <see cref="LastSeenInterval"/>
-/// per session. A session this process does not know (signed in through another instance on the same database since
-/// the table was read) is looked up by its key once and then kept like the others.
+/// per session. With several instances on one database (<see cref="ClusterSignal.ReachesOtherInstances"/>) memory is
+/// a cache of the table instead: a session another instance created is read from the table at its first request here,
+/// and an instance that ends or renews a session tells the others through the change signal (<see cref="SignalTopic"/>),
+/// which drop or re-read it at once (decision 0015). Messages name a session by user and
+/// <see cref="UserSession.Handle"/>, never by its id.
 /// </summary>
-public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time, ILogger<SessionStore> logger) : ITicketStore
+public sealed class SessionStore : ITicketStore
 {
     /// <summary>The claim, added to every stored ticket, that tells the rest of the console which session a request belongs to.</summary>
     public const string SessionClaim = "AdminConsole.Session";
 
+    /// <summary>The change signal's topic: "ended {user} {handle}", "ended-all {user}", "renewed {user} {handle}".</summary>
+    public const string SignalTopic = "sessions";
+
+    private readonly IServiceScopeFactory scopes;
+    private readonly TimeProvider time;
+    private readonly ILogger<SessionStore> logger;
+    private readonly ClusterSignal signal;
+
+    public SessionStore(IServiceScopeFactory scopes, TimeProvider time, ILogger<SessionStore> logger, ClusterSignal signal)
+    {
+        this.scopes = scopes;
+        this.time = time;
+        this.logger = logger;
+        this.signal = signal;
+        signal.Subscribe(SignalTopic, OnSignal, () => _ = ResyncAsync());
+    }
+
     public static readonly TimeSpan LastSeenInterval = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrentDictionary<string, Entry> _sessions = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _loading = new(1, 1);
-    // Held while one unknown session is read in and while sessions end: a read that began before an ending would
-    // otherwise add the ended session back to memory after the ending removed it.
+
+    // Several instances: sessions known to have ended, so a browser that keeps sending an ended session's cookie (every
+    // request of an open page) is refused without a query. Bounded: past MaxEnded it is cleared and such a cookie costs
+    // one primary-key read per request again.
+    private readonly ConcurrentDictionary<string, bool> _ended = new(StringComparer.Ordinal);
+    private const int MaxEnded = 10_000;
+    // Held while a session unknown here is read from the table and while sessions end: a read that began before an
+    // ending would otherwise add the ended session back to memory after the ending removed it.
     private readonly SemaphoreSlim _changing = new(1, 1);
+    private readonly SemaphoreSlim _loading = new(1, 1);
     private volatile bool _loaded;
 
     /// <summary>Raised after a session has ended (its id and user id), whatever ended it: open hub connections close on it.</summary>
@@ -88,6 +115,7 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
         await WithDbAsync(db => db.UserSessions.Where(s => s.Id == key)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.Ticket, bytes).SetProperty(s => s.ExpiresUtc, expires), cancellationToken));
         _sessions[key] = current with { Ticket = ticket, ExpiresUtc = ticket.Properties.ExpiresUtc };
+        await signal.PublishAsync(SignalTopic, $"renewed {current.UserId} {UserSession.HandleOf(key)}");
     }
 
     public Task<AuthenticationTicket?> RetrieveAsync(string key) => RetrieveAsync(key, null!, default);
@@ -96,8 +124,13 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
     {
         if (!_loaded)
             await EnsureLoadedAsync(cancellationToken);
-        if (!_sessions.TryGetValue(key, out var entry) && (entry = await LoadOneAsync(key, cancellationToken)) is null)
-            return null;
+        if (!_sessions.TryGetValue(key, out var entry))
+        {
+            // Several instances: the session may be another's (memory here is a cache of the table, see above).
+            if (!signal.ReachesOtherInstances || _ended.ContainsKey(key) || await ReadAsync(key, cancellationToken) is not { } read)
+                return null;
+            entry = read;
+        }
         var now = time.GetUtcNow();
         if (now - entry.LastSeenWritten >= LastSeenInterval)
         {
@@ -117,19 +150,26 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
     {
         await EnsureLoadedAsync(cancellationToken);
         bool removed;
-        Entry? entry;
+        string? userId;
         await _changing.WaitAsync(CancellationToken.None);
         try
         {
-            removed = _sessions.TryRemove(key, out entry);
+            removed = _sessions.TryRemove(key, out var entry);
+            userId = entry?.UserId;
+            if (userId is null && signal.ReachesOtherInstances) // held only by another instance: it must still hear of the end
+                userId = await WithDbAsync(db => db.UserSessions.Where(s => s.Id == key).Select(s => s.UserId).FirstOrDefaultAsync(CancellationToken.None));
             await WithDbAsync(db => db.UserSessions.Where(s => s.Id == key).ExecuteDeleteAsync(CancellationToken.None));
         }
         finally
         {
             _changing.Release();
         }
+        if (userId is null)
+            return;
+        Forget(key);
         if (removed)
-            Ended?.Invoke(key, entry!.UserId);
+            Ended?.Invoke(key, userId);
+        await signal.PublishAsync(SignalTopic, $"ended {userId} {UserSession.HandleOf(key)}");
     }
 
     /// <summary>Ends every session of the user ("sign out everywhere", lock, role change, password reset, deletion).</summary>
@@ -142,7 +182,10 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
         {
             keys = _sessions.Where(s => s.Value.UserId == userId).Select(s => s.Key).ToList();
             foreach (var key in keys)
+            {
                 _sessions.TryRemove(key, out _);
+                Forget(key);
+            }
             await WithDbAsync(db => db.UserSessions.Where(s => s.UserId == userId).ExecuteDeleteAsync(CancellationToken.None));
         }
         finally
@@ -151,6 +194,8 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
         }
         foreach (var key in keys)
             Ended?.Invoke(key, userId);
+        // Told even when none was held here: another instance may hold sessions of the user this one never saw.
+        await signal.PublishAsync(SignalTopic, $"ended-all {userId}");
         return keys.Count;
     }
 
@@ -159,6 +204,9 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
     {
         await EnsureLoadedAsync(ct);
         var key = _sessions.Where(s => s.Value.UserId == userId && UserSession.HandleOf(s.Key) == handle).Select(s => s.Key).FirstOrDefault();
+        if (key is null && signal.ReachesOtherInstances) // a session only another instance has served so far
+            key = (await WithDbAsync(db => db.UserSessions.Where(s => s.UserId == userId).Select(s => s.Id).ToListAsync(ct)))
+                .FirstOrDefault(id => UserSession.HandleOf(id) == handle);
         if (key is null)
             return false;
         await RemoveAsync(key, null!, ct);
@@ -173,27 +221,21 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
         var rows = await WithDbAsync(db => db.UserSessions.AsNoTracking()
             .Where(s => s.UserId == userId && (s.ExpiresUtc == null || s.ExpiresUtc > now))
             .OrderByDescending(s => s.CreatedUtc).ToListAsync(ct));
-        return rows.Where(r => _sessions.ContainsKey(r.Id)).ToList();
+        // One instance: memory is authoritative. Several: the table is (a session may be held by another instance only).
+        return signal.ReachesOtherInstances ? rows : rows.Where(r => _sessions.ContainsKey(r.Id)).ToList();
     }
 
-    /// <summary>
-    /// A session stored by another instance after this one read the table. One primary-key read per unknown cookie: a
-    /// cookie reaches this only once the data-protection keys have verified it, so unknown keys are sessions issued
-    /// elsewhere or ended ones, not guesses.
-    /// </summary>
-    private async Task<Entry?> LoadOneAsync(string key, CancellationToken ct)
+    /// <summary>A session this instance does not hold, from the table (another instance created it); null when there is none.</summary>
+    private async Task<Entry?> ReadAsync(string key, CancellationToken ct)
     {
         await _changing.WaitAsync(ct);
         try
         {
             if (_sessions.TryGetValue(key, out var known))
                 return known;
-            var now = time.GetUtcNow().UtcDateTime;
-            var row = await WithDbAsync(db => db.UserSessions.AsNoTracking()
-                .SingleOrDefaultAsync(s => s.Id == key && (s.ExpiresUtc == null || s.ExpiresUtc > now), ct));
-            if (row is null || TicketSerializer.Default.Deserialize(row.Ticket) is not { } ticket)
+            var row = await WithDbAsync(db => db.UserSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == key, ct));
+            if (row is null || ToEntry(row) is not { } entry || entry.ExpiresUtc <= time.GetUtcNow())
                 return null;
-            var entry = new Entry(ticket, row.UserId, ticket.Properties.ExpiresUtc, new DateTimeOffset(DateTime.SpecifyKind(row.LastSeenUtc, DateTimeKind.Utc)));
             return _sessions.GetOrAdd(key, entry);
         }
         finally
@@ -201,6 +243,94 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
             _changing.Release();
         }
     }
+
+    /// <summary>Another instance ended or renewed sessions: end them here too (closing their hub connections), or re-read them.</summary>
+    private void OnSignal(string message)
+    {
+        var parts = message.Split(' ');
+        switch (parts)
+        {
+            case ["ended-all", var userId]:
+                foreach (var key in KeysOf(userId, handle: null))
+                    EndHere(key, userId);
+                break;
+            case ["ended", var userId, var handle]:
+                foreach (var key in KeysOf(userId, handle))
+                    EndHere(key, userId);
+                break;
+            case ["renewed", var userId, var handle]:
+                foreach (var key in KeysOf(userId, handle))
+                    _ = RefreshAsync(key);
+                break;
+        }
+    }
+
+    private List<string> KeysOf(string userId, string? handle) =>
+        [.. _sessions.Where(s => s.Value.UserId == userId && (handle is null || UserSession.HandleOf(s.Key) == handle)).Select(s => s.Key)];
+
+    private void EndHere(string key, string userId)
+    {
+        Forget(key);
+        if (_sessions.TryRemove(key, out _))
+            Ended?.Invoke(key, userId);
+    }
+
+    private void Forget(string key)
+    {
+        if (!signal.ReachesOtherInstances)
+            return; // one instance: memory is authoritative, a miss is already a refusal
+        if (_ended.Count >= MaxEnded)
+            _ended.Clear();
+        _ended[key] = true;
+    }
+
+    /// <summary>Replaces what is held of a session with the table's row (renewed elsewhere), or ends it here when the row is gone.</summary>
+    private async Task RefreshAsync(string key)
+    {
+        try
+        {
+            var row = await WithDbAsync(db => db.UserSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == key));
+            if (row is not null && ToEntry(row) is { } entry)
+                _sessions[key] = entry;
+            else if (_sessions.TryGetValue(key, out var held))
+                EndHere(key, held.UserId);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Re-reading a session renewed by another instance failed; the next resynchronization retries.");
+        }
+    }
+
+    /// <summary>
+    /// Messages may have been missed (the link to the other instances was down): every held session is checked against
+    /// the table; those gone end here, the others take the table's ticket.
+    /// </summary>
+    private async Task ResyncAsync()
+    {
+        if (!_loaded)
+            return; // nothing held yet: the first request loads the table as it is
+        try
+        {
+            var rows = await WithDbAsync(db => db.UserSessions.AsNoTracking().ToListAsync());
+            var current = rows.ToDictionary(r => r.Id, StringComparer.Ordinal);
+            foreach (var (key, held) in _sessions)
+            {
+                if (current.TryGetValue(key, out var row) && ToEntry(row) is { } entry)
+                    _sessions[key] = entry;
+                else
+                    EndHere(key, held.UserId);
+            }
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Resynchronizing the sessions with the table failed; the next resynchronization retries.");
+        }
+    }
+
+    private static Entry? ToEntry(UserSession row) =>
+        TicketSerializer.Default.Deserialize(row.Ticket) is { } ticket
+            ? new Entry(ticket, row.UserId, ticket.Properties.ExpiresUtc, new DateTimeOffset(DateTime.SpecifyKind(row.LastSeenUtc, DateTimeKind.Utc)))
+            : null;
 
     private async Task EnsureLoadedAsync(CancellationToken ct)
     {
@@ -218,8 +348,8 @@ public sealed class SessionStore(IServiceScopeFactory scopes, TimeProvider time,
             });
             foreach (var row in rows)
             {
-                if (TicketSerializer.Default.Deserialize(row.Ticket) is { } ticket)
-                    _sessions.TryAdd(row.Id, new Entry(ticket, row.UserId, ticket.Properties.ExpiresUtc, new DateTimeOffset(DateTime.SpecifyKind(row.LastSeenUtc, DateTimeKind.Utc))));
+                if (ToEntry(row) is { } entry)
+                    _sessions.TryAdd(row.Id, entry);
                 else
                     logger.LogWarning("Session {Session} could not be read and is ignored.", row.Id[..8]);
             }

@@ -121,8 +121,9 @@ public class RawPostgresSqlTests(ConsoleFactory.OnPostgres factory) : IClassFixt
         await using var tx = await connection.BeginTransactionAsync();
         await using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
-        // PREPARE takes the statements that plan; a SET is checked by running it (in a transaction rolled back).
-        cmd.CommandText = sql.TrimStart().StartsWith("SET ", StringComparison.Ordinal) ? sql : "PREPARE raw_sql_check AS " + sql;
+        // PREPARE takes the statements that plan; a SET or LISTEN is checked by running it (in a transaction rolled back).
+        var runs = sql.TrimStart() is var start && (start.StartsWith("SET ", StringComparison.Ordinal) || start.StartsWith("LISTEN ", StringComparison.Ordinal));
+        cmd.CommandText = runs ? sql : "PREPARE raw_sql_check AS " + sql;
         try
         {
             await cmd.ExecuteNonQueryAsync();

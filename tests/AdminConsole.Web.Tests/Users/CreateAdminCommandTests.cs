@@ -1,3 +1,4 @@
+using AdminConsole.Web.Cluster;
 using AdminConsole.Web.Data;
 using AdminConsole.Web.EventLog;
 using AdminConsole.Web.Security;
@@ -28,6 +29,7 @@ public sealed class CreateAdminCommandTests : IAsyncLifetime
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.Configuration["ConnectionStrings:Console"] = $"Data Source={_db}";
         builder.AddData();
+        builder.AddCluster(); // sessions tell other instances when they end (nobody else here: SQLite)
         builder.AddSecurity();
         builder.AddUsers();
         builder.AddEventLog(); // the audit trail every feature writes to
