@@ -39,6 +39,9 @@ public class ConsoleFactory : WebApplicationFactory<Program>
             _ = first.Server;
             builder.UseSetting("Database:Provider", Provider.ToString());
             builder.UseSetting("ConnectionStrings:Console", Provider == DatabaseProvider.Postgres ? first._postgres!.ConnectionString : $"Data Source={first.DatabasePath}");
+            // Local mode is single-instance: on a shared PostgreSQL database the first instance holds it and a second one
+            // in local mode is refused at start. The second instance runs without a Channels service unless told otherwise.
+            builder.UseSetting("Pusher:Local:Enabled", "false");
         }
         else if (Provider == DatabaseProvider.Postgres)
         {
