@@ -127,8 +127,10 @@ public sealed partial class LivePublisher(
         {
             await hub.Clients.All.Resync();
         }
-        else
+        else if (p.Channels.Count > 0 || p.Members.Count > 0)
         {
+            // Only rows need the database: a flush that carries events, log entries or a deferred-figures wake-up (every
+            // 10 ms for up to a second after a change) makes no scope.
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             if (p.Channels.Count > 0)
